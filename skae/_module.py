@@ -1,0 +1,117 @@
+"""The torch graph of the autoencoder: an encoder and a mirrored decoder."""
+
+import torch
+from torch import nn
+
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "gelu": nn.GELU,
+}
+
+
+def _dense_stack(sizes, activation, dropout, *, last_activation):
+    """Linear layers through ``sizes``, each followed by ``activation``.
+
+    Dropout goes between hidden layers only, never on the input, the code or
+    the output.
+    """
+    layers = []
+    n_layers = len(sizes) - 1
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(n_in, n_out, device="meta"))
+        is_last = i == n_layers - 1
+        if not is_last or last_activation:
+            layers.append(ACTIVATIONS[activation]())
+        if dropout > 0 and not is_last:
+            layers.append(nn.Dropout(dropout))
+    return nn.Sequential(*layers)
+
+
+class AutoencoderModule(nn.Module):
+    """Fully connected autoencoder: ``n_features -> ... -> n_components -> ... -> n_features``.
+
+    The encoder ends with ``activation`` (the seed's ``Dense(32, relu)``); the
+    decoder mirrors the hidden layers and ends with a linear layer, whose
+    output is a logit for the binary cross-entropy loss and the reconstruction
+    itself for the squared error loss.
+
+    Parameters
+    ----------
+    n_features : int
+        Width of the input and of the reconstruction.
+
+    n_components : int
+        Width of the code.
+
+    hidden_layer_sizes : tuple of int, default=()
+        Widths of the encoder's hidden layers; the decoder uses them reversed.
+
+    activation : {'relu', 'tanh', 'sigmoid', 'gelu'}, default='relu'
+        Activation of every hidden layer and of the code.
+
+    dropout : float, default=0.0
+        Dropout probability between hidden layers.
+
+    generator : torch.Generator, default=None
+        Source of randomness for the initial weights. The global torch random
+        number generator is never used.
+    """
+
+    def __init__(
+        self,
+        n_features,
+        n_components,
+        hidden_layer_sizes=(),
+        activation="relu",
+        dropout=0.0,
+        generator=None,
+    ):
+        super().__init__()
+        self.n_features = n_features
+        self.n_components = n_components
+        self.hidden_layer_sizes = tuple(hidden_layer_sizes)
+        self.activation = activation
+        self.dropout = dropout
+        sizes = [n_features, *hidden_layer_sizes, n_components]
+        # Layers are created on the meta device and initialised below, so that
+        # building a module never draws from the global random number generator.
+        self.encoder = _dense_stack(sizes, activation, dropout, last_activation=True)
+        self.decoder = _dense_stack(
+            sizes[::-1], activation, dropout, last_activation=False
+        )
+        self.to_empty(device="cpu")
+        self.reset_parameters(generator)
+
+    def get_params(self):
+        """Constructor arguments, to rebuild the same graph (e.g. on unpickling)."""
+        return {
+            "n_features": self.n_features,
+            "n_components": self.n_components,
+            "hidden_layer_sizes": self.hidden_layer_sizes,
+            "activation": self.activation,
+            "dropout": self.dropout,
+        }
+
+    def reset_parameters(self, generator=None):
+        """Initialise like Keras ``Dense``: Glorot-uniform weights, zero biases."""
+        for layer in self.modules():
+            if isinstance(layer, nn.Linear):
+                nn.init.xavier_uniform_(layer.weight, generator=generator)
+                nn.init.zeros_(layer.bias)
+
+    def forward(self, X):
+        """Return ``(reconstruction, code)``; the reconstruction is a logit for BCE."""
+        code = self.encoder(X)
+        return self.decoder(code), code
+
+    @torch.no_grad()
+    def encode(self, X):
+        """Code of ``X`` without tracking gradients."""
+        return self.encoder(X)
+
+    @torch.no_grad()
+    def decode(self, code):
+        """Decoder output (logits for BCE) without tracking gradients."""
+        return self.decoder(code)

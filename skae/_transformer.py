@@ -1,0 +1,501 @@
+"""AutoencoderTransformer: the scikit-learn estimator."""
+
+import contextlib
+import copy
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from skorch.history import History
+from torch.nn import functional as F
+
+from ._module import ACTIVATIONS, AutoencoderModule
+from ._net import ArrayDataset, AutoencoderNet, BatchIterator
+
+# Rows per forward pass at inference: large enough for efficient matrix
+# products, small enough to bound the memory of a deep network's activations.
+_INFERENCE_CHUNK = 16384
+
+
+@contextlib.contextmanager
+def _restored_on_error(estimator):
+    """Put the estimator's state back as it was if the block raises.
+
+    A ``fit`` that fails on bad data or diverges must not leave a previously
+    fitted estimator half-overwritten.
+    """
+    state = estimator.__dict__.copy()
+    try:
+        yield
+    except BaseException:
+        estimator.__dict__.clear()
+        estimator.__dict__.update(state)
+        raise
+
+
+def _as_tensor(X):
+    """Share the memory of a numpy array with a tensor, read-only arrays too.
+
+    torch warns that it cannot protect a read-only array from writes; skae
+    never writes to its input.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The given NumPy array is not")
+        return torch.from_numpy(X)
+
+
+def _resolve_device(device):
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        torch.device(device)
+    except RuntimeError as exc:
+        raise ValueError(
+            f"device={device!r} is not a torch device; use 'cpu', 'cuda', 'cuda:N' "
+            "or 'auto'."
+        ) from exc
+    return device
+
+
+class AutoencoderTransformer(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
+    """Fully connected autoencoder as a scikit-learn transformer.
+
+    The encoder maps each sample to a code of ``n_components`` values
+    (:meth:`transform`); the decoder maps codes back to the input space
+    (:meth:`inverse_transform`). Both are trained together to reconstruct the
+    input, with PyTorch through a skorch net.
+
+    The defaults are the classic Keras example on MNIST: ``n_features -> 32
+    (relu) -> n_features (sigmoid)``, Glorot-uniform initialisation, Adam,
+    binary cross-entropy, batches of 256 and 50 epochs.
+
+    Parameters
+    ----------
+    n_components : int, default=32
+        Size of the code. It may exceed the number of features.
+
+    hidden_layer_sizes : array-like of int, default=()
+        Widths of the encoder's hidden layers between the input and the code.
+        The decoder mirrors them. The default has none, as in the seed network.
+
+    activation : {'relu', 'tanh', 'sigmoid', 'gelu'}, default='relu'
+        Activation of the hidden layers and of the code.
+
+    loss : {'auto', 'bce', 'mse'}, default='auto'
+        Reconstruction loss. ``'bce'`` is the binary cross-entropy with a
+        sigmoid output and needs data in [0, 1]; ``'mse'`` is the mean squared
+        error with a linear output. ``'auto'`` uses ``'bce'`` when every
+        training value lies in [0, 1] and ``'mse'`` otherwise.
+
+    alpha : float, default=0.0
+        Strength of the L2 penalty (weight decay in Adam).
+
+    batch_size : int, default=256
+        Number of samples per gradient step.
+
+    learning_rate_init : float, default=1e-3
+        Learning rate of Adam.
+
+    max_iter : int, default=50
+        Number of epochs (passes over the training data).
+
+    random_state : int, RandomState instance or None, default=None
+        Determines the initial weights and the shuffling of the batches. Pass
+        an int for reproducible results across multiple function calls.
+        See :term:`Glossary <random_state>`. The global torch random number
+        generator is never used.
+
+    device : str, default='cpu'
+        Torch device to train and infer on: ``'cpu'``, ``'cuda'``,
+        ``'cuda:N'``, or ``'auto'`` for CUDA when it is available.
+
+    verbose : int, default=0
+        Print one line per epoch when positive.
+
+    Attributes
+    ----------
+    net_ : skorch.NeuralNet
+        The fitted skorch net; its ``module_`` is the torch autoencoder and its
+        ``history`` the training log.
+
+    loss_ : {'bce', 'mse'}
+        The loss that was used.
+
+    loss_curve_ : list of float
+        Mean training loss of every epoch.
+
+    n_iter_ : int
+        Number of epochs run.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X`
+        has feature names that are all strings.
+
+    See Also
+    --------
+    sklearn.decomposition.PCA : Linear dimensionality reduction.
+    sklearn.neural_network.MLPRegressor : Multi-layer perceptron regressor.
+
+    Notes
+    -----
+    Training runs in float32 whatever the input dtype; inference runs in the
+    input's float dtype (float32 or float64) and returns that dtype.
+
+    :meth:`score` is minus the reconstruction loss, so a search over
+    ``n_components`` by score alone always prefers the largest code. To choose
+    the code size for a task, search it inside a :class:`~sklearn.pipeline.Pipeline`
+    that ends with a classifier or regressor.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import AutoencoderTransformer
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> X = X / 16
+    >>> autoencoder = AutoencoderTransformer(n_components=8, max_iter=2, random_state=0)
+    >>> codes = autoencoder.fit_transform(X)
+    >>> codes.shape
+    (1797, 8)
+    >>> autoencoder.inverse_transform(codes).shape
+    (1797, 64)
+    >>> autoencoder.loss_
+    'bce'
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": ["array-like"],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "loss": [StrOptions({"auto", "bce", "mse"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+        "device": [str],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        n_components=32,
+        *,
+        hidden_layer_sizes=(),
+        activation="relu",
+        loss="auto",
+        alpha=0.0,
+        batch_size=256,
+        learning_rate_init=1e-3,
+        max_iter=50,
+        random_state=None,
+        device="cpu",
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.loss = loss
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the autoencoder to reconstruct `X`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data. Dense only.
+
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        with _restored_on_error(self):
+            hidden_layer_sizes = self._check_hidden_layer_sizes()
+            device = _resolve_device(self.device)
+            X = validate_data(self, X, dtype=[np.float32, np.float64])
+            self.loss_ = self._check_loss(X)
+            seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+            generator = torch.Generator().manual_seed(int(seed))
+            module = AutoencoderModule(
+                X.shape[1],
+                self.n_components,
+                hidden_layer_sizes,
+                self.activation,
+                generator=generator,
+            )
+            self.net_ = self._build_net(module, device, generator)
+            X_train = _as_tensor(np.ascontiguousarray(X, dtype=np.float32))
+            self.net_.fit(ArrayDataset(X_train), None)
+            self.net_.module_.eval()
+        return self
+
+    def transform(self, X):
+        """Encode `X`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to encode.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components)
+            Codes, in the float dtype of `X`.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float32, np.float64], reset=False)
+        return self._infer(_encode, X, self._n_features_out)
+
+    def inverse_transform(self, X):
+        """Decode codes back to the input space.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Codes, as returned by :meth:`transform`.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features)
+            Reconstructions, in the float dtype of `X`.
+        """
+        check_is_fitted(self)
+        X = check_array(X, dtype=[np.float32, np.float64])
+        n_components = self._n_features_out
+        if X.shape[1] != n_components:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__}."
+                f"inverse_transform is expecting {n_components} features "
+                "(n_components)."
+            )
+        return self._infer(self._decode, X, self.n_features_in_)
+
+    def score_samples(self, X):
+        """Minus the reconstruction loss of each sample.
+
+        Lower means more abnormal: worse reconstructed than the rest.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to reconstruct.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            Minus the mean per-feature loss (``loss_``) of each sample.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float32, np.float64], reset=False)
+        return self._infer(self._negative_loss, X, None)
+
+    def score(self, X, y=None):
+        """Minus the mean per-element reconstruction loss.
+
+        Higher is better, so that :class:`~sklearn.model_selection.GridSearchCV`
+        can use it with no ``scoring``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to reconstruct.
+
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        score : float
+            Minus the mean reconstruction loss.
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    @property
+    def _n_features_out(self):
+        return self.net_.module_.n_components
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.non_deterministic = self.device != "cpu"
+        return tags
+
+    def __getstate__(self):
+        # Store plain arrays, not pickled torch objects, so that a file loads
+        # with another torch version and on a machine without the fit's GPU.
+        state = dict(super().__getstate__())
+        net = state.pop("net_", None)
+        if net is not None:
+            state["_net_state"] = {
+                "device": str(net.device),
+                "module_params": net.module_.get_params(),
+                "module": _to_numpy(net.module_.state_dict()),
+                "optimizer": _to_numpy(net.optimizer_.state_dict()),
+                "history": net.history.to_list(),
+            }
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        net_state = state.pop("_net_state", None)
+        super().__setstate__(state)
+        if net_state is None:
+            return
+        device = net_state["device"]
+        if device.startswith("cuda") and not torch.cuda.is_available():
+            device = "cpu"
+        module = AutoencoderModule(
+            **net_state["module_params"], generator=torch.Generator()
+        )
+        module.load_state_dict(_to_torch(net_state["module"]))
+        self.net_ = self._build_net(module, device, generator=torch.Generator())
+        self.net_.initialize()
+        self.net_.optimizer_.load_state_dict(_to_torch(net_state["optimizer"]))
+        self.net_.history = History(net_state["history"])
+        self.net_.module_.eval()
+
+    @property
+    def loss_curve_(self):
+        check_is_fitted(self)
+        return [float(loss) for loss in self.net_.history[:, "train_loss"]]
+
+    @property
+    def n_iter_(self):
+        check_is_fitted(self)
+        return len(self.net_.history)
+
+    def _check_hidden_layer_sizes(self):
+        sizes = tuple(np.atleast_1d(self.hidden_layer_sizes).tolist())
+        if not all(isinstance(size, Integral) and size > 0 for size in sizes):
+            raise ValueError(
+                "hidden_layer_sizes must contain positive integers only, got "
+                f"{self.hidden_layer_sizes!r}."
+            )
+        return sizes
+
+    def _check_loss(self, X):
+        low, high = float(X.min()), float(X.max())
+        in_unit_range = low >= 0 and high <= 1
+        if self.loss == "auto":
+            return "bce" if in_unit_range else "mse"
+        if self.loss == "bce" and not in_unit_range:
+            raise ValueError(
+                f"loss='bce' needs training values in [0, 1], but X ranges over "
+                f"[{low:.4g}, {high:.4g}]. Scale X first, e.g. with "
+                "sklearn.preprocessing.MinMaxScaler, or use loss='mse'."
+            )
+        return self.loss
+
+    def _build_net(self, module, device, generator):
+        criterion = (
+            torch.nn.BCEWithLogitsLoss if self.loss_ == "bce" else torch.nn.MSELoss
+        )
+        return AutoencoderNet(
+            module=module,
+            criterion=criterion,
+            optimizer=torch.optim.Adam,
+            lr=self.learning_rate_init,
+            optimizer__eps=1e-7,
+            optimizer__weight_decay=self.alpha,
+            optimizer__fused=torch.device(device).type in ("cpu", "cuda"),
+            max_epochs=self.max_iter,
+            batch_size=self.batch_size,
+            iterator_train=BatchIterator,
+            iterator_train__shuffle=True,
+            iterator_train__generator=generator,
+            train_split=None,
+            predict_nonlinearity=None,
+            device=device,
+            verbose=self.verbose,
+            # PrintLog formats a table every epoch even when it prints nothing.
+            **({} if self.verbose else {"callbacks__print_log": None}),
+        )
+
+    def _decode(self, module, code):
+        reconstruction = module.decoder(code)
+        if self.loss_ == "bce":
+            reconstruction = torch.sigmoid_(reconstruction)
+        return reconstruction
+
+    def _negative_loss(self, module, x):
+        reconstruction = module.decoder(module.encoder(x))
+        if self.loss_ == "bce":
+            loss = F.binary_cross_entropy_with_logits(
+                reconstruction, x, reduction="none"
+            )
+        else:
+            loss = F.mse_loss(reconstruction, x, reduction="none")
+        return loss.mean(dim=1).neg_()
+
+    def _infer(self, function, X, n_outputs):
+        """Apply ``function(module, x)`` to `X` in chunks, in `X`'s float dtype.
+
+        Runs on the fitted weights directly, not through skorch's predict path,
+        and never changes the fitted module, so that threads can share it.
+        """
+        module = self.net_.module_
+        dtype = torch.float64 if X.dtype == np.float64 else torch.float32
+        if dtype != torch.float32:
+            module = copy.deepcopy(module).to(dtype)
+        device = self.net_.device
+        shape = (X.shape[0],) if n_outputs is None else (X.shape[0], n_outputs)
+        out = np.empty(shape, dtype=X.dtype)
+        X = np.ascontiguousarray(X)
+        with torch.inference_mode():
+            for start in range(0, X.shape[0], _INFERENCE_CHUNK):
+                x = _as_tensor(X[start : start + _INFERENCE_CHUNK]).to(device)
+                result = function(module, x)
+                out[start : start + _INFERENCE_CHUNK] = result.cpu().numpy()
+        return out
+
+
+def _encode(module, x):
+    return module.encoder(x)
+
+
+def _to_numpy(tree):
+    """Copy a (nested) state dict with every tensor turned into a numpy array."""
+    if isinstance(tree, torch.Tensor):
+        return tree.detach().cpu().numpy().copy()
+    if isinstance(tree, dict):
+        return {key: _to_numpy(value) for key, value in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return type(tree)(_to_numpy(value) for value in tree)
+    return tree
+
+
+def _to_torch(tree):
+    """Inverse of :func:`_to_numpy`."""
+    if isinstance(tree, np.ndarray):
+        return torch.from_numpy(tree.copy())
+    if isinstance(tree, dict):
+        return {key: _to_torch(value) for key, value in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return type(tree)(_to_torch(value) for value in tree)
+    return tree

@@ -1,0 +1,17 @@
+"""scikit-learn's estimator checks, with no expected failures."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skae import AutoencoderTransformer
+
+ESTIMATORS = [
+    AutoencoderTransformer(max_iter=5, random_state=0),
+    AutoencoderTransformer(
+        n_components=4, hidden_layer_sizes=(64,), max_iter=5, random_state=0
+    ),
+]
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=lambda estimator: {})
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
