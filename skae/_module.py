@@ -1,6 +1,5 @@
 """The torch graph of the autoencoder: an encoder and a mirrored decoder."""
 
-import torch
 from torch import nn
 
 ACTIVATIONS = {
@@ -30,7 +29,7 @@ def _dense_stack(sizes, activation, dropout, *, last_activation):
 
 
 class AutoencoderModule(nn.Module):
-    """Fully connected autoencoder: ``n_features -> ... -> n_components -> ... -> n_features``.
+    """Fully connected autoencoder, mirrored around a code of ``n_components``.
 
     The encoder ends with ``activation`` (the seed's ``Dense(32, relu)``); the
     decoder mirrors the hidden layers and ends with a linear layer, whose
@@ -85,7 +84,7 @@ class AutoencoderModule(nn.Module):
         self.reset_parameters(generator)
 
     def get_params(self):
-        """Constructor arguments, to rebuild the same graph (e.g. on unpickling)."""
+        """Return the constructor arguments, to rebuild the same graph."""
         return {
             "n_features": self.n_features,
             "n_components": self.n_components,
@@ -105,13 +104,3 @@ class AutoencoderModule(nn.Module):
         """Return ``(reconstruction, code)``; the reconstruction is a logit for BCE."""
         code = self.encoder(X)
         return self.decoder(code), code
-
-    @torch.no_grad()
-    def encode(self, X):
-        """Code of ``X`` without tracking gradients."""
-        return self.encoder(X)
-
-    @torch.no_grad()
-    def decode(self, code):
-        """Decoder output (logits for BCE) without tracking gradients."""
-        return self.decoder(code)

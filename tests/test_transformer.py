@@ -1,0 +1,466 @@
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+import torch
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.pipeline import Pipeline
+
+from skae import AutoencoderTransformer
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X / 16, y
+
+
+@pytest.fixture(scope="module")
+def fitted(digits):
+    X, _ = digits
+    return AutoencoderTransformer(n_components=16, max_iter=100, random_state=0).fit(X)
+
+
+def _fast(**params):
+    return AutoencoderTransformer(**{"max_iter": 3, "random_state": 0, **params})
+
+
+# --- the seed network and its parameters -------------------------------------
+
+
+def test_defaults_reproduce_the_seed_network(digits):
+    X, _ = digits
+    autoencoder = AutoencoderTransformer(max_iter=1).fit(X)
+    net = autoencoder.net_
+    layers = [type(layer).__name__ for layer in net.module_.modules()]
+    assert layers.count("Linear") == 2
+    assert net.module_.encoder[0].weight.shape == (32, 64)
+    assert isinstance(net.module_.encoder[1], torch.nn.ReLU)
+    assert net.module_.decoder[0].weight.shape == (64, 32)
+    assert len(net.module_.decoder) == 1  # logits: the sigmoid lives in the loss
+    assert isinstance(net.optimizer_, torch.optim.Adam)
+    assert net.optimizer_.defaults["eps"] == 1e-7
+    assert net.optimizer_.defaults["lr"] == 1e-3
+    assert net.batch_size == 256
+    assert AutoencoderTransformer().max_iter == 50
+    assert isinstance(net.criterion_, torch.nn.BCEWithLogitsLoss)
+
+
+def test_hidden_layer_sizes_are_mirrored_in_the_decoder(digits):
+    X, _ = digits
+    autoencoder = _fast(n_components=8, hidden_layer_sizes=(40, 20)).fit(X)
+    linear = [
+        m for m in autoencoder.net_.module_.modules() if isinstance(m, torch.nn.Linear)
+    ]
+    assert [(m.in_features, m.out_features) for m in linear] == [
+        (64, 40),
+        (40, 20),
+        (20, 8),
+        (8, 20),
+        (20, 40),
+        (40, 64),
+    ]
+
+
+@pytest.mark.parametrize(
+    "activation, layer",
+    [
+        ("relu", torch.nn.ReLU),
+        ("tanh", torch.nn.Tanh),
+        ("sigmoid", torch.nn.Sigmoid),
+        ("gelu", torch.nn.GELU),
+    ],
+)
+def test_activation_is_used_in_every_hidden_layer_and_the_code(
+    digits, activation, layer
+):
+    X, _ = digits
+    autoencoder = _fast(hidden_layer_sizes=(20,), activation=activation).fit(X)
+    activations = [
+        m for m in autoencoder.net_.module_.modules() if isinstance(m, layer)
+    ]
+    assert len(activations) == 3
+
+
+def test_weights_are_glorot_uniform_and_biases_zero(digits):
+    X, _ = digits
+    module = AutoencoderTransformer(n_components=32, max_iter=1).fit(X).net_.module_
+    fresh = type(module)(
+        **module.get_params(), generator=torch.Generator().manual_seed(0)
+    )
+    weight = fresh.encoder[0].weight.detach().numpy()
+    limit = np.sqrt(6 / (64 + 32))
+    assert np.abs(weight).max() <= limit
+    assert np.abs(weight).max() > 0.95 * limit
+    assert_allclose(weight.std(), limit / np.sqrt(3), rtol=0.05)
+    assert not fresh.encoder[0].bias.any()
+
+
+def test_alpha_is_adam_weight_decay(digits):
+    X, _ = digits
+    autoencoder = _fast(alpha=0.01).fit(X)
+    assert autoencoder.net_.optimizer_.defaults["weight_decay"] == 0.01
+
+
+def test_learning_rate_init_and_batch_size_reach_the_net(digits):
+    X, _ = digits
+    autoencoder = _fast(learning_rate_init=0.01, batch_size=100).fit(X)
+    assert autoencoder.net_.optimizer_.defaults["lr"] == 0.01
+    # every sample is used: skorch's default 20% validation split is off
+    assert autoencoder.net_.history[-1, "train_batch_count"] == 18
+
+
+def test_training_reduces_the_loss(fitted):
+    curve = fitted.loss_curve_
+    assert len(curve) == fitted.n_iter_ == 100
+    assert curve[-1] < 0.6 * curve[0]
+
+
+# --- fit / transform / inverse_transform ---------------------------------------
+
+
+def test_fit_ignores_y_and_returns_self(digits):
+    X, y = digits
+    autoencoder = _fast()
+    assert autoencoder.fit(X, y) is autoencoder
+
+
+def test_shapes(fitted, digits):
+    X, _ = digits
+    codes = fitted.transform(X)
+    assert codes.shape == (len(X), 16)
+    assert fitted.inverse_transform(codes).shape == X.shape
+    assert fitted.score_samples(X).shape == (len(X),)
+
+
+def test_fit_transform_equals_fit_then_transform(digits):
+    X, _ = digits
+    assert_array_equal(_fast().fit_transform(X), _fast().fit(X).transform(X))
+
+
+def test_inverse_transform_of_bce_model_is_a_probability(fitted, digits):
+    X, _ = digits
+    reconstruction = fitted.inverse_transform(fitted.transform(X))
+    assert reconstruction.min() >= 0 and reconstruction.max() <= 1
+
+
+def test_reconstruction_is_better_than_the_mean(fitted, digits):
+    X, _ = digits
+    reconstruction = fitted.inverse_transform(fitted.transform(X))
+    assert np.mean((reconstruction - X) ** 2) < 0.5 * np.mean((X - X.mean(0)) ** 2)
+
+
+def test_n_components_may_exceed_n_features(digits):
+    X, _ = digits
+    assert _fast(n_components=100).fit_transform(X).shape == (len(X), 100)
+
+
+# --- loss ---------------------------------------------------------------------
+
+
+def test_loss_auto_uses_bce_in_unit_range_and_mse_elsewhere(digits):
+    X, _ = digits
+    assert _fast().fit(X).loss_ == "bce"
+    autoencoder = _fast().fit(X * 16)
+    assert autoencoder.loss_ == "mse"
+    assert isinstance(autoencoder.net_.criterion_, torch.nn.MSELoss)
+
+
+def test_loss_bce_outside_unit_range_names_the_range_and_the_fixes(digits):
+    X, _ = digits
+    with pytest.raises(
+        ValueError, match=r"ranges over \[0, 16\].*MinMaxScaler.*loss='mse'"
+    ):
+        _fast(loss="bce").fit(X * 16)
+
+
+def test_mse_model_reconstructs_outside_unit_range(digits):
+    X, _ = digits
+    autoencoder = AutoencoderTransformer(loss="mse", max_iter=30, random_state=0).fit(
+        X * 16
+    )
+    reconstruction = autoencoder.inverse_transform(autoencoder.transform(X * 16))
+    assert reconstruction.max() > 5
+
+
+def test_score_is_minus_mean_binary_cross_entropy(fitted, digits):
+    X, _ = digits
+    p = fitted.inverse_transform(fitted.transform(X))
+    p = np.clip(p, 1e-12, 1 - 1e-12)
+    bce = -(X * np.log(p) + (1 - X) * np.log(1 - p))
+    assert_allclose(fitted.score_samples(X), -bce.mean(axis=1), rtol=1e-6)
+    assert_allclose(fitted.score(X), -bce.mean(), rtol=1e-6)
+
+
+def test_score_is_minus_mean_squared_error(digits):
+    X, _ = digits
+    autoencoder = _fast(loss="mse").fit(X)
+    reconstruction = autoencoder.inverse_transform(autoencoder.transform(X))
+    assert_allclose(
+        autoencoder.score(X), -np.mean((reconstruction - X) ** 2), rtol=1e-6
+    )
+
+
+def test_grid_search_on_score_alone_prefers_the_largest_code(digits):
+    X, _ = digits
+    search = GridSearchCV(_fast(max_iter=10), {"n_components": [2, 16]}, cv=2).fit(X)
+    assert search.best_params_ == {"n_components": 16}
+
+
+# --- dtypes, names, pandas -----------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_output_dtype_follows_input(fitted, digits, dtype):
+    X = digits[0].astype(dtype)
+    codes = fitted.transform(X)
+    assert codes.dtype == dtype
+    assert fitted.inverse_transform(codes).dtype == dtype
+    assert fitted.score_samples(X).dtype == dtype
+
+
+def test_float32_and_float64_inference_agree(fitted, digits):
+    X, _ = digits
+    assert_allclose(
+        fitted.transform(X.astype(np.float32)), fitted.transform(X), atol=1e-5
+    )
+
+
+def test_feature_names_out(fitted):
+    names = fitted.get_feature_names_out()
+    assert names[0] == "autoencodertransformer0"
+    assert names[-1] == "autoencodertransformer15"
+
+
+def test_dataframe_input_and_pandas_output(digits):
+    X, _ = digits
+    frame = pd.DataFrame(X, columns=[f"pixel{i}" for i in range(64)])
+    autoencoder = _fast(n_components=4).set_output(transform="pandas").fit(frame)
+    assert list(autoencoder.feature_names_in_) == list(frame.columns)
+    codes = autoencoder.transform(frame)
+    assert isinstance(codes, pd.DataFrame)
+    assert list(codes.columns) == [f"autoencodertransformer{i}" for i in range(4)]
+    assert_array_equal(codes.to_numpy(), _fast(n_components=4).fit(X).transform(X))
+
+
+# --- randomness ----------------------------------------------------------------
+
+
+def test_same_random_state_gives_bitwise_identical_codes(digits):
+    X, _ = digits
+    first = _fast(random_state=7).fit_transform(X)
+    assert_array_equal(first, _fast(random_state=7).fit_transform(X))
+    assert not np.array_equal(first, _fast(random_state=8).fit_transform(X))
+
+
+def test_random_state_instance_is_accepted(digits):
+    X, _ = digits
+    codes = _fast(random_state=np.random.RandomState(3)).fit_transform(X)
+    assert_array_equal(
+        codes, _fast(random_state=np.random.RandomState(3)).fit_transform(X)
+    )
+
+
+def test_fit_leaves_the_global_torch_rng_untouched(digits):
+    X, _ = digits
+    for random_state in (0, None):
+        before = torch.random.get_rng_state()
+        _fast(random_state=random_state, hidden_layer_sizes=(8,)).fit(X)
+        assert torch.equal(before, torch.random.get_rng_state())
+
+
+# --- bad input -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "X, error, match",
+    [
+        (np.array([[0.0, np.nan], [1.0, 0.5]]), ValueError, "Input X contains NaN"),
+        (
+            np.array([[0.0, np.inf], [1.0, 0.5]]),
+            ValueError,
+            "Input X contains infinity",
+        ),
+        (np.empty((0, 3)), ValueError, "0 sample"),
+        (np.empty((3, 0)), ValueError, "0 feature"),
+        (np.array([0.0, 0.5, 1.0]), ValueError, "Expected 2D array, got 1D array"),
+        (np.array([[1 + 1j, 0.5]]), ValueError, "Complex data not supported"),
+        (
+            np.array([["a", "b"], ["c", "d"]]),
+            ValueError,
+            "could not convert string to float",
+        ),
+        (sp.csr_matrix(np.eye(3)), TypeError, "Sparse data was passed"),
+    ],
+    ids=[
+        "nan",
+        "inf",
+        "no-samples",
+        "no-features",
+        "1d",
+        "complex",
+        "strings",
+        "sparse",
+    ],
+)
+def test_fit_rejects_bad_input_with_a_clear_message(X, error, match):
+    with pytest.raises(error, match=match):
+        _fast().fit(X)
+
+
+def test_transform_rejects_a_wrong_number_of_columns(fitted):
+    with pytest.raises(
+        ValueError,
+        match="X has 10 features, but AutoencoderTransformer is expecting 64",
+    ):
+        fitted.transform(np.zeros((2, 10)))
+
+
+def test_inverse_transform_rejects_a_wrong_code_width(fitted):
+    with pytest.raises(
+        ValueError,
+        match="X has 5 features, .*inverse_transform is expecting 16 features",
+    ):
+        fitted.inverse_transform(np.zeros((2, 5)))
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"n_components": 0}, "'n_components' parameter"),
+        ({"activation": "swish"}, "'activation' parameter"),
+        ({"loss": "l1"}, "'loss' parameter"),
+        ({"learning_rate_init": 0}, "'learning_rate_init' parameter"),
+        (
+            {"hidden_layer_sizes": (10, 0)},
+            "hidden_layer_sizes must contain positive integers",
+        ),
+        ({"device": "gpu0"}, "device='gpu0' is not a torch device"),
+    ],
+)
+def test_invalid_parameters_are_rejected_at_fit(digits, params, match):
+    X, _ = digits
+    with pytest.raises(ValueError, match=match):
+        _fast(**params).fit(X)
+
+
+@pytest.mark.parametrize(
+    "bad_X",
+    [np.full((5, 64), np.nan), np.full((5, 64), 2.0), np.zeros((5, 3, 2))],
+    ids=["nan", "out-of-range-for-bce", "3d"],
+)
+def test_failed_fit_leaves_a_fitted_estimator_as_it_was(digits, bad_X):
+    X, _ = digits
+    frame = pd.DataFrame(X, columns=[f"pixel{i}" for i in range(64)])
+    autoencoder = _fast(loss="bce").fit(frame)
+    state = dict(vars(autoencoder))
+    codes = autoencoder.transform(frame)
+    with pytest.raises(ValueError):
+        autoencoder.fit(bad_X)  # an ndarray: would drop feature_names_in_
+    assert vars(autoencoder).keys() == state.keys()
+    assert all(vars(autoencoder)[key] is value for key, value in state.items())
+    assert_array_equal(autoencoder.transform(frame), codes)
+
+
+# --- scikit-learn integration ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def digits_split(digits):
+    X, y = digits
+    return train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)
+
+
+def test_pipeline_with_a_classifier_reaches_90_percent_accuracy(digits_split):
+    X_train, X_test, y_train, y_test = digits_split
+    pipeline = Pipeline(
+        [
+            ("autoencodertransformer", AutoencoderTransformer(random_state=0)),
+            ("logisticregression", LogisticRegression(max_iter=2000)),
+        ]
+    ).fit(X_train, y_train)
+    assert pipeline.score(X_test, y_test) >= 0.90
+
+
+def test_grid_search_over_the_code_size_inside_a_pipeline(digits_split):
+    X_train, _, y_train, _ = digits_split
+    pipeline = Pipeline(
+        [
+            (
+                "autoencodertransformer",
+                AutoencoderTransformer(max_iter=20, random_state=0),
+            ),
+            ("logisticregression", LogisticRegression(max_iter=2000)),
+        ]
+    )
+    search = GridSearchCV(
+        pipeline, {"autoencodertransformer__n_components": [8, 16, 32]}, cv=3
+    )
+    search.fit(X_train, y_train)
+    assert search.best_params_["autoencodertransformer__n_components"] in (8, 16, 32)
+    assert len(search.cv_results_["mean_test_score"]) == 3
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+
+
+def test_clone_gives_an_unfitted_copy_with_the_same_parameters(fitted):
+    copy = clone(fitted)
+    assert copy.get_params() == fitted.get_params()
+    assert not hasattr(copy, "net_")
+
+
+def test_pickle_round_trip_gives_identical_codes(fitted, digits):
+    X, _ = digits
+    loaded = pickle.loads(pickle.dumps(fitted))
+    assert_array_equal(loaded.transform(X), fitted.transform(X))
+    assert loaded.loss_curve_ == fitted.loss_curve_
+
+
+def test_pickled_state_holds_arrays_not_torch_objects(fitted):
+    def leaves(tree):
+        if isinstance(tree, dict):
+            for value in tree.values():
+                yield from leaves(value)
+        elif isinstance(tree, (list, tuple)):
+            for value in tree:
+                yield from leaves(value)
+        else:
+            yield tree
+
+    state = fitted.__getstate__()
+    assert "net_" not in state
+    assert not any(
+        isinstance(leaf, (torch.Tensor, torch.nn.Module)) for leaf in leaves(state)
+    )
+    assert "net_" in vars(fitted)  # getstate must not strip the live estimator
+
+
+def test_pickle_keeps_the_optimizer_state(fitted):
+    loaded = pickle.loads(pickle.dumps(fitted))
+    before = fitted.net_.optimizer_.state_dict()["state"][0]["exp_avg"]
+    assert torch.equal(
+        loaded.net_.optimizer_.state_dict()["state"][0]["exp_avg"], before
+    )
+
+
+def test_beats_pca_reconstruction_at_small_code_sizes(digits_split):
+    X_train, X_test, _, _ = digits_split
+    autoencoder = AutoencoderTransformer(
+        n_components=8,
+        hidden_layer_sizes=(128,),
+        loss="mse",
+        max_iter=200,
+        random_state=0,
+    ).fit(X_train)
+    pca = PCA(8).fit(X_train)
+    ae_error = np.mean(
+        (autoencoder.inverse_transform(autoencoder.transform(X_test)) - X_test) ** 2
+    )
+    pca_error = np.mean((pca.inverse_transform(pca.transform(X_test)) - X_test) ** 2)
+    assert ae_error < pca_error
