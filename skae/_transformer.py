@@ -23,8 +23,9 @@ from ._module import ACTIVATIONS, AutoencoderModule
 from ._net import ArrayDataset, AutoencoderNet, BatchIterator
 
 # Rows per forward pass at inference: large enough for efficient matrix
-# products, small enough to bound the memory of a deep network's activations.
-_INFERENCE_CHUNK = 16384
+# products, small enough that a chunk of activations stays in cache between
+# layers (measured fastest on the seed network at 1,000-4,000 rows).
+_INFERENCE_CHUNK = 1024
 
 
 @contextlib.contextmanager
@@ -437,13 +438,17 @@ class AutoencoderTransformer(
             **({} if self.verbose else {"callbacks__print_log": None}),
         )
 
-    def _decode(self, module, code):
-        reconstruction = module.decoder(code)
+    def _decode(self, module, code, out):
+        *hidden, last = module.decoder
+        for layer in hidden:
+            code = layer(code)
+        # Written straight into the output and squashed in place while the
+        # chunk is still in cache: no temporary of the full reconstruction.
+        torch.addmm(last.bias, code, last.weight.t(), out=out)
         if self.loss_ == "bce":
-            reconstruction = torch.sigmoid_(reconstruction)
-        return reconstruction
+            out.sigmoid_()
 
-    def _negative_loss(self, module, x):
+    def _negative_loss(self, module, x, out):
         reconstruction = module.decoder(module.encoder(x))
         if self.loss_ == "bce":
             loss = F.binary_cross_entropy_with_logits(
@@ -451,10 +456,10 @@ class AutoencoderTransformer(
             )
         else:
             loss = F.mse_loss(reconstruction, x, reduction="none")
-        return loss.mean(dim=1).neg_()
+        torch.mean(loss, dim=1, out=out).neg_()
 
     def _infer(self, function, X, n_outputs):
-        """Apply ``function(module, x)`` to `X` in chunks, in `X`'s float dtype.
+        """Apply ``function(module, x, out)`` to `X` in chunks, in `X`'s float dtype.
 
         Runs on the fitted weights directly, not through skorch's predict path,
         and never changes the fitted module, so that threads can share it.
@@ -463,20 +468,26 @@ class AutoencoderTransformer(
         dtype = torch.float64 if X.dtype == np.float64 else torch.float32
         if dtype != torch.float32:
             module = copy.deepcopy(module).to(dtype)
-        device = self.net_.device
+        device = torch.device(self.net_.device)
         shape = (X.shape[0],) if n_outputs is None else (X.shape[0], n_outputs)
         out = np.empty(shape, dtype=X.dtype)
+        out_tensor = torch.from_numpy(out)
         X = np.ascontiguousarray(X)
         with torch.inference_mode():
             for start in range(0, X.shape[0], _INFERENCE_CHUNK):
                 x = _as_tensor(X[start : start + _INFERENCE_CHUNK]).to(device)
-                result = function(module, x)
-                out[start : start + _INFERENCE_CHUNK] = result.cpu().numpy()
+                target = out_tensor[start : start + _INFERENCE_CHUNK]
+                if device.type == "cpu":
+                    function(module, x, target)
+                else:
+                    buffer = torch.empty(target.shape, dtype=dtype, device=device)
+                    function(module, x, buffer)
+                    target.copy_(buffer)
         return out
 
 
-def _encode(module, x):
-    return module.encoder(x)
+def _encode(module, x, out):
+    out.copy_(module.encoder(x))
 
 
 def _to_numpy(tree):

@@ -1,0 +1,49 @@
+"""Helpers shared by the benchmark scripts: machine description, JSON output."""
+
+import json
+import os
+import platform
+from datetime import datetime, timezone
+from pathlib import Path
+
+RESULTS_DIR = Path(__file__).parent / "results"
+
+
+def machine():
+    """Describe the machine and the library versions a result was measured with."""
+    import numpy
+    import sklearn
+    import skorch
+    import torch
+
+    cpu = platform.processor()
+    try:
+        with open("/proc/cpuinfo") as file:
+            cpu = next(
+                line.split(":", 1)[1].strip() for line in file if "model name" in line
+            )
+    except (OSError, StopIteration):
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "sklearn": sklearn.__version__,
+        "skorch": skorch.__version__,
+        "numpy": numpy.__version__,
+        "cuda": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
+    }
+
+
+def write_json(name, payload):
+    """Write ``payload`` with a timestamp to ``results/<name>.json``; return the path."""
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / f"{name}.json"
+    payload = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **payload,
+    }
+    path.write_text(json.dumps(payload, indent=2) + "\n")
+    return path

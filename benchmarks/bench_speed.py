@@ -1,0 +1,372 @@
+"""Training and inference speed of skae against a hand-written torch loop, skorch and sklearn.
+
+Every system runs in this one process on the same Fashion-MNIST data, interleaved
+round by round with a pause before each run (so that no library's idle threads
+are still spinning when the next one starts). Reported: median seconds per epoch
+after one warm-up epoch, and the ratios the speed targets are set on.
+
+    python benchmarks/bench_speed.py [--data-dir DIR] [--rounds 3] [--epochs 3]
+"""
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from _common import RESULTS_DIR, machine, write_json
+from sklearn.decomposition import PCA
+from sklearn.neural_network import MLPRegressor
+from skorch import NeuralNetRegressor
+
+from skae import AutoencoderTransformer
+from skae._module import AutoencoderModule
+from skae.datasets import FASHION_MNIST_DIR, load_fashion_mnist
+
+DEEP = (512, 256)
+TARGETS = {
+    "seed: skae / hand loop": ("<=", 1.10),
+    "deep: skae / hand loop": ("<=", 1.10),
+    "seed: skae / MLPRegressor": ("<=", 1.0),
+    "seed: skorch default / skae": (">=", 4.0),
+    "transform: skae / PCA": ("<=", 1.5),
+    "inverse_transform: skae / PCA": ("<=", 1.0),
+    "fit peak RSS growth / X.nbytes": ("<=", 1.2),
+}
+
+
+# --- the systems: each returns the seconds of every epoch -----------------------
+
+
+def hand_loop(X, hidden, epochs, seed=0):
+    """The best hand-written loop: logits + BCEWithLogitsLoss, randperm + index_select."""
+    generator = torch.Generator().manual_seed(seed)
+    module = AutoencoderModule(X.shape[1], 32, hidden, generator=generator)
+    optimizer = torch.optim.Adam(module.parameters(), lr=1e-3, eps=1e-7, fused=True)
+    criterion = torch.nn.BCEWithLogitsLoss()
+    X = torch.from_numpy(X)
+    durations = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        order = torch.randperm(len(X), generator=generator)
+        for i in range(0, len(X), 256):
+            batch = X.index_select(0, order[i : i + 256])
+            optimizer.zero_grad()
+            reconstruction, _ = module(batch)
+            loss = criterion(reconstruction, batch)
+            loss.backward()
+            optimizer.step()
+            loss.item()  # a real loop logs the loss; skorch does too
+        durations.append(time.perf_counter() - start)
+    return durations
+
+
+def skae_fit(X, hidden, epochs):
+    autoencoder = AutoencoderTransformer(
+        hidden_layer_sizes=hidden, max_iter=epochs, random_state=0
+    )
+    autoencoder.fit(X)
+    return list(autoencoder.net_.history[:, "dur"])
+
+
+class _LogitsOnly(torch.nn.Module):
+    def __init__(self, n_features):
+        super().__init__()
+        self.autoencoder = AutoencoderModule(
+            n_features, 32, generator=torch.Generator().manual_seed(0)
+        )
+
+    def forward(self, X):
+        return self.autoencoder(X)[0]
+
+
+def skorch_default(X, hidden, epochs):
+    """skorch's NeuralNetRegressor on its default data path (Dataset + DataLoader)."""
+    net = NeuralNetRegressor(
+        _LogitsOnly(X.shape[1]),
+        criterion=torch.nn.BCEWithLogitsLoss,
+        optimizer=torch.optim.Adam,
+        lr=1e-3,
+        optimizer__eps=1e-7,
+        optimizer__fused=True,
+        batch_size=256,
+        max_epochs=epochs,
+        train_split=None,
+        predict_nonlinearity=None,
+        iterator_train__shuffle=True,
+        verbose=0,
+    )
+    net.fit(X, X)
+    return list(net.history[:, "dur"])
+
+
+def mlp_regressor(X, hidden, epochs):
+    """sklearn's MLPRegressor fitting X -> X (squared error, identity output)."""
+    mlp = MLPRegressor(
+        hidden_layer_sizes=(32,),
+        batch_size=256,
+        max_iter=epochs,
+        n_iter_no_change=epochs + 1,
+        tol=0,
+        random_state=0,
+    )
+    # MLPRegressor has no callbacks: time each epoch at the per-epoch hook of
+    # its training loop (private, benchmark-only), so that the epoch times
+    # exclude input validation exactly as skae's and skorch's do.
+    stamps = []
+    hook = mlp._update_no_improvement_count
+
+    def stamped(*args, **kwargs):
+        stamps.append(time.perf_counter())
+        return hook(*args, **kwargs)
+
+    mlp._update_no_improvement_count = stamped
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mlp.fit(X, X)
+    return list(np.diff([start, *stamps]))
+
+
+# --- measurement ----------------------------------------------------------------
+
+
+def measure_training(systems, X, rounds, epochs, pause, log):
+    """Run each system ``rounds`` times, interleaved; keep epochs after the first."""
+    times = {name: [] for name in systems}
+    for round_ in range(rounds):
+        for name, (function, hidden, n_epochs) in systems.items():
+            time.sleep(pause)
+            durations = function(X, hidden, 1 + n_epochs)
+            times[name].extend(durations[1:])
+            log(
+                f"round {round_ + 1}/{rounds}  {name:<22} "
+                + " ".join(f"{d:.3f}" for d in durations)
+                + " s/epoch"
+            )
+    return times
+
+
+def measure_inference(autoencoder, pca, X, repeats, pause):
+    """Median seconds of transform and inverse_transform, skae and PCA alternating.
+
+    ``paused`` sleeps before each call; ``back_to_back`` does not, which is the
+    setting of a Pipeline mixing numpy and torch.
+    """
+    codes = {"skae": autoencoder.transform(X), "PCA": pca.transform(X)}
+    models = {"skae": autoencoder, "PCA": pca}
+    results = {}
+    for setting, sleep in (("paused", pause), ("back_to_back", 0.0)):
+        for method in ("transform", "inverse_transform"):
+            samples = {"skae": [], "PCA": []}
+            for _ in range(repeats):
+                for name, model in models.items():
+                    data = X if method == "transform" else codes[name]
+                    time.sleep(sleep)
+                    start = time.perf_counter()
+                    getattr(model, method)(data)
+                    samples[name].append(time.perf_counter() - start)
+            results[f"{method} {setting}"] = {
+                name: statistics.median(s) for name, s in samples.items()
+            }
+    return results
+
+
+def measure_fit_memory(data_dir, n_rows):
+    """Peak RSS growth during fit, measured in a fresh process."""
+    output = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--memory-child",
+            "--data-dir",
+            str(data_dir),
+            "--rows",
+            str(n_rows),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def _rss_kib(field):
+    with open("/proc/self/status") as file:
+        return next(int(line.split()[1]) for line in file if line.startswith(field))
+
+
+def memory_child(data_dir, n_rows):
+    X, _ = load_fashion_mnist(data_dir)
+    X = np.ascontiguousarray(X[:n_rows])
+    AutoencoderTransformer(max_iter=1, random_state=0).fit(
+        X[:2000]
+    )  # load torch's kernels
+    baseline = _rss_kib("VmRSS:")
+    with open("/proc/self/clear_refs", "w") as file:
+        file.write("5")  # reset the peak (VmHWM) to the current RSS
+    AutoencoderTransformer(max_iter=2, random_state=0).fit(X)
+    growth = (_rss_kib("VmHWM:") - baseline) * 1024
+    print(
+        json.dumps(
+            {
+                "X_nbytes": X.nbytes,
+                "peak_rss_growth": growth,
+                "ratio": growth / X.nbytes,
+            }
+        )
+    )
+
+
+# --- report -----------------------------------------------------------------------
+
+
+def _check(name, value):
+    op, bound = TARGETS[name]
+    ok = value <= bound if op == "<=" else value >= bound
+    return {"value": round(value, 3), "target": f"{op} {bound}", "met": bool(ok)}
+
+
+def plot(medians, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.5), layout="constrained")
+    names = list(medians)
+    ax.barh(names, [medians[n] for n in names], color="tab:blue")
+    ax.invert_yaxis()
+    ax.set_xlabel("seconds per epoch (median), Fashion-MNIST 60,000 x 784")
+    ax.set_title("Training speed, one process, same data")
+    fig.savefig(path, dpi=120)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=FASHION_MNIST_DIR)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--epochs", type=int, default=3, help="measured epochs per run, after 1 warm-up"
+    )
+    parser.add_argument(
+        "--pause", type=float, default=1.0, help="seconds of rest before each run"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="10,000 rows, 1 round: a smoke test"
+    )
+    parser.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--rows", type=int, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.memory_child:
+        return memory_child(args.data_dir, args.rows)
+    try:
+        X, _ = load_fashion_mnist(args.data_dir)
+        X_test, _ = load_fashion_mnist(args.data_dir, subset="test")
+    except FileNotFoundError as exc:
+        sys.exit(
+            f"bench_speed needs the real Fashion-MNIST files; no synthetic fallback.\n{exc}"
+        )
+    if args.quick:
+        X, args.rounds, args.epochs = X[:10000], 1, 2
+
+    def log(line):
+        print(line, flush=True)
+
+    info = machine()
+    log(f"machine: {info}")
+    log(f"data: Fashion-MNIST train {X.shape} {X.dtype}, test {X_test.shape}")
+    seed_systems = {
+        "hand loop": (hand_loop, (), args.epochs),
+        "skae": (skae_fit, (), args.epochs),
+        "MLPRegressor": (mlp_regressor, (), args.epochs),
+        "skorch default": (skorch_default, (), max(1, args.epochs - 1)),
+        "hand loop deep": (hand_loop, DEEP, args.epochs),
+        "skae deep": (skae_fit, DEEP, args.epochs),
+    }
+    epoch_times = measure_training(
+        seed_systems, X, args.rounds, args.epochs, args.pause, log
+    )
+    medians = {name: statistics.median(times) for name, times in epoch_times.items()}
+
+    log("inference: 10,000 rows, skae (seed network) vs PCA(32)")
+    autoencoder = AutoencoderTransformer(max_iter=1, random_state=0).fit(X)
+    pca = PCA(32, random_state=0).fit(X)
+    inference = measure_inference(autoencoder, pca, X_test, repeats=30, pause=0.2)
+
+    log("memory: peak RSS growth during fit, in a fresh process")
+    memory = measure_fit_memory(args.data_dir, len(X))
+
+    ratios = {
+        "seed: skae / hand loop": _check(
+            "seed: skae / hand loop", medians["skae"] / medians["hand loop"]
+        ),
+        "deep: skae / hand loop": _check(
+            "deep: skae / hand loop", medians["skae deep"] / medians["hand loop deep"]
+        ),
+        "seed: skae / MLPRegressor": _check(
+            "seed: skae / MLPRegressor", medians["skae"] / medians["MLPRegressor"]
+        ),
+        "seed: skorch default / skae": _check(
+            "seed: skorch default / skae", medians["skorch default"] / medians["skae"]
+        ),
+        "transform: skae / PCA": _check(
+            "transform: skae / PCA",
+            inference["transform paused"]["skae"]
+            / inference["transform paused"]["PCA"],
+        ),
+        "inverse_transform: skae / PCA": _check(
+            "inverse_transform: skae / PCA",
+            inference["inverse_transform paused"]["skae"]
+            / inference["inverse_transform paused"]["PCA"],
+        ),
+        "fit peak RSS growth / X.nbytes": _check(
+            "fit peak RSS growth / X.nbytes", memory["ratio"]
+        ),
+    }
+
+    print("\nseconds per epoch (median of epochs after the first)")
+    for name, value in medians.items():
+        print(f"  {name:<22} {value:8.3f}")
+    print("\ninference on 10,000 rows, median seconds")
+    for name, values in inference.items():
+        print(
+            f"  {name:<30} skae {values['skae']:.4f}  PCA {values['PCA']:.4f}  ratio {values['skae'] / values['PCA']:.2f}"
+        )
+    print(
+        f"\nfit memory: peak RSS growth {memory['peak_rss_growth'] / 2**20:.0f} MiB for X of {memory['X_nbytes'] / 2**20:.0f} MiB"
+    )
+    print("\nratio                              value   target   met")
+    for name, check in ratios.items():
+        print(
+            f"  {name:<32} {check['value']:6.3f}   {check['target']:<7}  {'yes' if check['met'] else 'NO'}"
+        )
+
+    name = "speed_quick" if args.quick else "speed"
+    payload = {
+        "machine": info,
+        "args": {k: str(v) for k, v in vars(args).items()},
+        "data": {
+            "dataset": "fashion-mnist",
+            "train_shape": list(X.shape),
+            "test_shape": list(X_test.shape),
+        },
+        "seconds_per_epoch": medians,
+        "epoch_times": epoch_times,
+        "inference_seconds": inference,
+        "fit_memory": memory,
+        "ratios": ratios,
+    }
+    path = write_json(name, payload)
+    plot(medians, RESULTS_DIR / f"{name}.png")
+    print(f"\nwrote {path} and {path.with_suffix('.png')}")
+
+
+if __name__ == "__main__":
+    main()
