@@ -38,7 +38,7 @@ def machine():
 
 
 def write_json(name, payload):
-    """Write ``payload`` with a timestamp to ``results/<name>.json``; return the path."""
+    """Write ``payload``, timestamped, to ``results/<name>.json``; return its path."""
     RESULTS_DIR.mkdir(exist_ok=True)
     path = RESULTS_DIR / f"{name}.json"
     payload = {

@@ -1,4 +1,4 @@
-"""Training and inference speed of skae against a hand-written torch loop, skorch and sklearn.
+"""Speed of skae against a hand-written torch loop, skorch, MLPRegressor and PCA.
 
 Every system runs in this one process on the same Fashion-MNIST data, interleaved
 round by round with a pause before each run (so that no library's idle threads
@@ -44,7 +44,7 @@ TARGETS = {
 
 
 def hand_loop(X, hidden, epochs, seed=0):
-    """The best hand-written loop: logits + BCEWithLogitsLoss, randperm + index_select."""
+    """Best hand loop: logits + BCEWithLogitsLoss, randperm + index_select."""
     generator = torch.Generator().manual_seed(seed)
     module = AutoencoderModule(X.shape[1], 32, hidden, generator=generator)
     optimizer = torch.optim.Adam(module.parameters(), lr=1e-3, eps=1e-7, fused=True)
@@ -137,13 +137,16 @@ def mlp_regressor(X, hidden, epochs):
 
 
 def measure_training(systems, X, rounds, epochs, pause, log):
-    """Run each system ``rounds`` times, interleaved; keep epochs after the first."""
+    """Run each system ``rounds`` times, interleaved; keep epochs after the first.
+
+    Returns, for each system, one list of epoch times per round.
+    """
     times = {name: [] for name in systems}
     for round_ in range(rounds):
         for name, (function, hidden, n_epochs) in systems.items():
             time.sleep(pause)
             durations = function(X, hidden, 1 + n_epochs)
-            times[name].extend(durations[1:])
+            times[name].append(durations[1:])
             log(
                 f"round {round_ + 1}/{rounds}  {name:<22} "
                 + " ".join(f"{d:.3f}" for d in durations)
@@ -156,7 +159,9 @@ def measure_inference(autoencoder, pca, X, repeats, pause):
     """Median seconds of transform and inverse_transform, skae and PCA alternating.
 
     ``paused`` sleeps before each call; ``back_to_back`` does not, which is the
-    setting of a Pipeline mixing numpy and torch.
+    setting of a Pipeline mixing numpy and torch. ``ratio`` is the median of
+    the ratios of calls made one right after the other, which cancels the
+    drift of a shared machine's speed.
     """
     codes = {"skae": autoencoder.transform(X), "PCA": pca.transform(X)}
     models = {"skae": autoencoder, "PCA": pca}
@@ -171,9 +176,11 @@ def measure_inference(autoencoder, pca, X, repeats, pause):
                     start = time.perf_counter()
                     getattr(model, method)(data)
                     samples[name].append(time.perf_counter() - start)
-            results[f"{method} {setting}"] = {
-                name: statistics.median(s) for name, s in samples.items()
-            }
+            result = {name: statistics.median(s) for name, s in samples.items()}
+            result["ratio"] = statistics.median(
+                a / b for a, b in zip(samples["skae"], samples["PCA"])
+            )
+            results[f"{method} {setting}"] = result
     return results
 
 
@@ -250,7 +257,7 @@ def plot(medians, path):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=FASHION_MNIST_DIR)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument(
         "--epochs", type=int, default=3, help="measured epochs per run, after 1 warm-up"
     )
@@ -271,7 +278,8 @@ def main():
         X_test, _ = load_fashion_mnist(args.data_dir, subset="test")
     except FileNotFoundError as exc:
         sys.exit(
-            f"bench_speed needs the real Fashion-MNIST files; no synthetic fallback.\n{exc}"
+            "bench_speed needs the real Fashion-MNIST files; "
+            f"no synthetic fallback.\n{exc}"
         )
     if args.quick:
         X, args.rounds, args.epochs = X[:10000], 1, 2
@@ -293,43 +301,37 @@ def main():
     epoch_times = measure_training(
         seed_systems, X, args.rounds, args.epochs, args.pause, log
     )
-    medians = {name: statistics.median(times) for name, times in epoch_times.items()}
+    medians = {
+        name: statistics.median(t for round_ in rounds for t in round_)
+        for name, rounds in epoch_times.items()
+    }
 
     log("inference: 10,000 rows, skae (seed network) vs PCA(32)")
     autoencoder = AutoencoderTransformer(max_iter=1, random_state=0).fit(X)
     pca = PCA(32, random_state=0).fit(X)
-    inference = measure_inference(autoencoder, pca, X_test, repeats=30, pause=0.2)
+    inference = measure_inference(autoencoder, pca, X_test, repeats=50, pause=0.2)
 
     log("memory: peak RSS growth during fit, in a fresh process")
     memory = measure_fit_memory(args.data_dir, len(X))
 
-    ratios = {
-        "seed: skae / hand loop": _check(
-            "seed: skae / hand loop", medians["skae"] / medians["hand loop"]
-        ),
-        "deep: skae / hand loop": _check(
-            "deep: skae / hand loop", medians["skae deep"] / medians["hand loop deep"]
-        ),
-        "seed: skae / MLPRegressor": _check(
-            "seed: skae / MLPRegressor", medians["skae"] / medians["MLPRegressor"]
-        ),
-        "seed: skorch default / skae": _check(
-            "seed: skorch default / skae", medians["skorch default"] / medians["skae"]
-        ),
-        "transform: skae / PCA": _check(
-            "transform: skae / PCA",
-            inference["transform paused"]["skae"]
-            / inference["transform paused"]["PCA"],
-        ),
-        "inverse_transform: skae / PCA": _check(
-            "inverse_transform: skae / PCA",
-            inference["inverse_transform paused"]["skae"]
-            / inference["inverse_transform paused"]["PCA"],
-        ),
-        "fit peak RSS growth / X.nbytes": _check(
-            "fit peak RSS growth / X.nbytes", memory["ratio"]
-        ),
+    def paired(a, b):
+        # median over rounds of the ratio within a round: runs minutes apart
+        # on a shared machine can differ by more than the effect measured
+        return statistics.median(
+            statistics.median(x) / statistics.median(y)
+            for x, y in zip(epoch_times[a], epoch_times[b])
+        )
+
+    values = {
+        "seed: skae / hand loop": paired("skae", "hand loop"),
+        "deep: skae / hand loop": paired("skae deep", "hand loop deep"),
+        "seed: skae / MLPRegressor": paired("skae", "MLPRegressor"),
+        "seed: skorch default / skae": paired("skorch default", "skae"),
+        "transform: skae / PCA": inference["transform paused"]["ratio"],
+        "inverse_transform: skae / PCA": inference["inverse_transform paused"]["ratio"],
+        "fit peak RSS growth / X.nbytes": memory["ratio"],
     }
+    ratios = {name: _check(name, value) for name, value in values.items()}
 
     print("\nseconds per epoch (median of epochs after the first)")
     for name, value in medians.items():
@@ -337,16 +339,16 @@ def main():
     print("\ninference on 10,000 rows, median seconds")
     for name, values in inference.items():
         print(
-            f"  {name:<30} skae {values['skae']:.4f}  PCA {values['PCA']:.4f}  ratio {values['skae'] / values['PCA']:.2f}"
+            f"  {name:<30} skae {values['skae']:.4f}  PCA {values['PCA']:.4f}"
+            f"  paired ratio {values['ratio']:.2f}"
         )
-    print(
-        f"\nfit memory: peak RSS growth {memory['peak_rss_growth'] / 2**20:.0f} MiB for X of {memory['X_nbytes'] / 2**20:.0f} MiB"
-    )
-    print("\nratio                              value   target   met")
+    growth_mib = memory["peak_rss_growth"] / 2**20
+    print(f"\nfit memory: peak RSS growth {growth_mib:.0f} MiB", end="")
+    print(f" for X of {memory['X_nbytes'] / 2**20:.0f} MiB")
+    print("\nratio (paired: median of side-by-side ratios)  value   target   met")
     for name, check in ratios.items():
-        print(
-            f"  {name:<32} {check['value']:6.3f}   {check['target']:<7}  {'yes' if check['met'] else 'NO'}"
-        )
+        met = "yes" if check["met"] else "NO"
+        print(f"  {name:<32} {check['value']:6.3f}   {check['target']:<7}  {met}")
 
     name = "speed_quick" if args.quick else "speed"
     payload = {
