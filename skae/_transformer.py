@@ -16,11 +16,18 @@ from sklearn.base import (
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from skorch.callbacks import ProgressBar
+from skorch.helper import predefined_split
 from skorch.history import History
 from torch.nn import functional as F
 
 from ._module import ACTIVATIONS, AutoencoderModule
-from ._net import ArrayDataset, AutoencoderNet, BatchIterator
+from ._net import (
+    ArrayDataset,
+    AutoencoderNet,
+    BatchIterator,
+    BestWeightsEarlyStopping,
+)
 
 # Rows per forward pass at inference: large enough for efficient matrix
 # products, small enough that a chunk of activations stays in cache between
@@ -42,6 +49,24 @@ def _restored_on_error(estimator):
         estimator.__dict__.clear()
         estimator.__dict__.update(state)
         raise
+
+
+@contextlib.contextmanager
+def _forked_rng(generator, device):
+    """Seed torch's global generator from ``generator`` and restore it after.
+
+    Dropout draws from the global generator; forking it keeps training
+    reproducible while leaving the user's random state untouched.
+    """
+    device = torch.device(device)
+    cuda = device.type == "cuda"
+    devices = [device.index or torch.cuda.current_device()] if cuda else []
+    with torch.random.fork_rng(devices=devices):
+        seed = int(torch.randint(2**62, (1,), generator=generator))
+        torch.default_generator.manual_seed(seed)
+        if cuda:
+            torch.cuda.manual_seed(seed)
+        yield
 
 
 def _as_tensor(X):
@@ -103,6 +128,23 @@ class AutoencoderTransformer(
     alpha : float, default=0.0
         Strength of the L2 penalty (weight decay in Adam).
 
+    dropout : float, default=0.0
+        Dropout probability between hidden layers, during training only.
+
+    noise : float, default=0.0
+        Corruption of the inputs during training only, which makes a denoising
+        autoencoder: the standard deviation of Gaussian noise, or the fraction
+        of inputs set to zero with ``noise_type='masking'``. The target stays
+        the clean input.
+
+    noise_type : {'gaussian', 'masking'}, default='gaussian'
+        Kind of noise added with `noise`.
+
+    activity_regularization : float, default=0.0
+        Weight of an L1 penalty on the code, added to the training loss (summed
+        over components, averaged over samples, like Keras'
+        ``activity_regularizer``): it makes codes sparse.
+
     batch_size : int, default=256
         Number of samples per gradient step.
 
@@ -111,6 +153,31 @@ class AutoencoderTransformer(
 
     max_iter : int, default=50
         Number of epochs (passes over the training data).
+
+    tol : float, default=1e-4
+        With early stopping, the validation loss must fall by at least `tol`
+        to count as an improvement.
+
+    early_stopping : bool, default=False
+        Hold out `validation_fraction` of the training data, stop when its
+        loss has not improved for `n_iter_no_change` epochs, and restore the
+        weights of the best epoch. With False no data is held out.
+
+    validation_fraction : float, default=0.1
+        Fraction of the training data held out for early stopping.
+
+    n_iter_no_change : int, default=10
+        Epochs without improvement before early stopping stops.
+
+    warm_start : bool, default=False
+        Let :meth:`fit` continue from the fitted weights (and optimizer state)
+        for another `max_iter` epochs instead of starting afresh. The network's
+        shape must be unchanged.
+
+    callbacks : tuple of skorch callbacks, default=None
+        Extra skorch callbacks for the net, e.g. ``LRScheduler``,
+        ``Checkpoint`` or ``GradientNormClipping``, as instances or as
+        ``(name, callback)`` pairs. They are used as given, as skorch does.
 
     random_state : int, RandomState instance or None, default=None
         Determines the initial weights and the shuffling of the batches. Pass
@@ -123,7 +190,8 @@ class AutoencoderTransformer(
         ``'cuda:N'``, or ``'auto'`` for CUDA when it is available.
 
     verbose : int, default=0
-        Print one line per epoch when positive.
+        ``1`` prints one line per epoch (epoch, training and validation loss,
+        seconds); ``2`` also shows a progress bar within each epoch.
 
     Attributes
     ----------
@@ -137,8 +205,15 @@ class AutoencoderTransformer(
     loss_curve_ : list of float
         Mean training loss of every epoch.
 
+    validation_loss_curve_ : list of float or None
+        Validation loss of every epoch with early stopping, else None.
+
+    best_loss_ : float
+        Lowest validation loss with early stopping, else lowest training loss.
+
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs run, over all calls to :meth:`fit` with `warm_start`
+        and to :meth:`partial_fit`.
 
     n_features_in_ : int
         Number of features seen during :term:`fit`.
@@ -184,9 +259,19 @@ class AutoencoderTransformer(
         "activation": [StrOptions(set(ACTIVATIONS))],
         "loss": [StrOptions({"auto", "bce", "mse"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "noise": [Interval(Real, 0, None, closed="left")],
+        "noise_type": [StrOptions({"gaussian", "masking"})],
+        "activity_regularization": [Interval(Real, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
+        "callbacks": [None, "array-like"],
         "random_state": ["random_state"],
         "device": [str],
         "verbose": ["verbose"],
@@ -200,9 +285,19 @@ class AutoencoderTransformer(
         activation="relu",
         loss="auto",
         alpha=0.0,
+        dropout=0.0,
+        noise=0.0,
+        noise_type="gaussian",
+        activity_regularization=0.0,
         batch_size=256,
         learning_rate_init=1e-3,
         max_iter=50,
+        tol=1e-4,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        warm_start=False,
+        callbacks=None,
         random_state=None,
         device="cpu",
         verbose=0,
@@ -212,9 +307,19 @@ class AutoencoderTransformer(
         self.activation = activation
         self.loss = loss
         self.alpha = alpha
+        self.dropout = dropout
+        self.noise = noise
+        self.noise_type = noise_type
+        self.activity_regularization = activity_regularization
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
+        self.tol = tol
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.callbacks = callbacks
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
@@ -236,23 +341,84 @@ class AutoencoderTransformer(
         self : object
             Fitted estimator.
         """
+        continue_training = self.warm_start and hasattr(self, "net_")
+        return self._fit(X, incremental=False, continue_training=continue_training)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train for one pass over `X`, continuing from the current weights.
+
+        The first call builds the network and fixes ``n_features_in_``; later
+        calls continue training, so that data too large for memory can be
+        streamed in chunks (e.g. slices of an ``np.memmap``). No data is held
+        out for early stopping.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of training data.
+
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        return self._fit(X, incremental=True, continue_training=hasattr(self, "net_"))
+
+    def _fit(self, X, *, incremental, continue_training):
         with _restored_on_error(self):
-            hidden_layer_sizes = self._check_hidden_layer_sizes()
+            module_params = self._module_params()
             device = _resolve_device(self.device)
-            X = validate_data(self, X, dtype=[np.float32, np.float64])
-            self.loss_ = self._check_loss(X)
+            X = validate_data(
+                self, X, dtype=[np.float32, np.float64], reset=not continue_training
+            )
+            if self.noise_type == "masking" and self.noise >= 1:
+                raise ValueError(
+                    f"noise={self.noise} would mask every input; with "
+                    "noise_type='masking', noise is the fraction of inputs set "
+                    "to zero and must be below 1."
+                )
             seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
             generator = torch.Generator().manual_seed(int(seed))
-            module = AutoencoderModule(
-                X.shape[1],
-                self.n_components,
-                hidden_layer_sizes,
-                self.activation,
-                generator=generator,
+            dataset = ArrayDataset(
+                _as_tensor(np.ascontiguousarray(X, dtype=np.float32))
             )
-            self.net_ = self._build_net(module, device, generator)
-            X_train = _as_tensor(np.ascontiguousarray(X, dtype=np.float32))
-            self.net_.fit(ArrayDataset(X_train), None)
+            validation = None
+            if self.early_stopping and not incremental:
+                dataset, validation = dataset.split(
+                    self._n_validation(len(X)), generator
+                )
+
+            module_params["n_features"] = X.shape[1]
+            if continue_training:
+                self._check_same_network(module_params)
+                self._check_loss(X, fitted=self.loss_)
+                # Train a copy, so that a failed fit leaves the fitted net intact.
+                module = copy.deepcopy(self.net_.module_)
+                previous = self.net_
+            else:
+                self.loss_ = self._check_loss(X)
+                module = AutoencoderModule(**module_params, generator=generator)
+                previous = None
+            self.net_ = self._build_net(
+                module,
+                device,
+                generator,
+                validation=validation,
+                incremental=incremental,
+            )
+            self.net_.initialize()
+            if previous is not None:
+                self._carry_over(previous)
+            with _forked_rng(generator, device):
+                self.net_.partial_fit(
+                    dataset, epochs=1 if incremental else self.max_iter
+                )
+            # Drop the reference to the training data held by the split.
+            self.net_.train_split = None
             self.net_.module_.eval()
         return self
 
@@ -387,33 +553,92 @@ class AutoencoderTransformer(
         return [float(loss) for loss in self.net_.history[:, "train_loss"]]
 
     @property
+    def validation_loss_curve_(self):
+        check_is_fitted(self)
+        losses = [
+            epoch["valid_loss"] for epoch in self.net_.history if "valid_loss" in epoch
+        ]
+        return [float(loss) for loss in losses] if losses else None
+
+    @property
+    def best_loss_(self):
+        return min(self.validation_loss_curve_ or self.loss_curve_)
+
+    @property
     def n_iter_(self):
         check_is_fitted(self)
         return len(self.net_.history)
 
-    def _check_hidden_layer_sizes(self):
-        sizes = tuple(np.atleast_1d(self.hidden_layer_sizes).tolist())
-        if not all(isinstance(size, Integral) and size > 0 for size in sizes):
+    def _module_params(self):
+        hidden_layer_sizes = tuple(np.atleast_1d(self.hidden_layer_sizes).tolist())
+        if not all(
+            isinstance(size, Integral) and size > 0 for size in hidden_layer_sizes
+        ):
             raise ValueError(
                 "hidden_layer_sizes must contain positive integers only, got "
                 f"{self.hidden_layer_sizes!r}."
             )
-        return sizes
+        return {
+            "n_features": None,  # set from the data
+            "n_components": self.n_components,
+            "hidden_layer_sizes": hidden_layer_sizes,
+            "activation": self.activation,
+            "dropout": self.dropout,
+        }
 
-    def _check_loss(self, X):
+    def _check_same_network(self, module_params):
+        fitted = self.net_.module_.get_params()
+        for name, value in module_params.items():
+            if name != "n_features" and fitted[name] != value:
+                raise ValueError(
+                    f"Cannot continue training (warm_start or partial_fit) with "
+                    f"{name}={value!r}: the fitted network has {name}="
+                    f"{fitted[name]!r}. Refit with warm_start=False instead."
+                )
+
+    def _n_validation(self, n_samples):
+        n_valid = int(np.ceil(self.validation_fraction * n_samples))
+        if n_samples - n_valid < 1:
+            raise ValueError(
+                f"early_stopping holds out validation_fraction="
+                f"{self.validation_fraction} of the data, which leaves no training "
+                f"data from n_samples = {n_samples}; got {n_samples} sample(s). "
+                "Pass more data or set early_stopping=False."
+            )
+        return n_valid
+
+    def _carry_over(self, previous):
+        """Continue from ``previous``: its optimizer state and history."""
+        state = copy.deepcopy(previous.optimizer_.state_dict())
+        optimizer = self.net_.optimizer_
+        defaults = [dict(group) for group in optimizer.param_groups]
+        optimizer.load_state_dict(state)
+        # Keep the moments, but the current lr and weight decay.
+        for group, default in zip(optimizer.param_groups, defaults):
+            group["lr"], group["weight_decay"] = default["lr"], default["weight_decay"]
+        self.net_.history = History(previous.history)
+
+    def _check_loss(self, X, fitted=None):
+        if fitted is not None and self.loss not in ("auto", fitted):
+            raise ValueError(
+                f"Cannot continue training (warm_start or partial_fit) with "
+                f"loss={self.loss!r}: the fitted network uses loss_={fitted!r}. "
+                "Refit with warm_start=False instead."
+            )
+        loss = fitted or self.loss
         low, high = float(X.min()), float(X.max())
         in_unit_range = low >= 0 and high <= 1
-        if self.loss == "auto":
+        if loss == "auto":
             return "bce" if in_unit_range else "mse"
-        if self.loss == "bce" and not in_unit_range:
+        if loss == "bce" and not in_unit_range:
             raise ValueError(
                 f"loss='bce' needs training values in [0, 1], but X ranges over "
                 f"[{low:.4g}, {high:.4g}]. Scale X first, e.g. with "
                 "sklearn.preprocessing.MinMaxScaler, or use loss='mse'."
             )
-        return self.loss
+        return loss
 
-    def _build_net(self, module, device, generator):
+    def _build_net(self, module, device, generator, validation=None, incremental=False):
         criterion = (
             torch.nn.BCEWithLogitsLoss if self.loss_ == "bce" else torch.nn.MSELoss
         )
@@ -430,13 +655,33 @@ class AutoencoderTransformer(
             iterator_train=BatchIterator,
             iterator_train__shuffle=True,
             iterator_train__generator=generator,
-            train_split=None,
+            iterator_train__noise=self.noise,
+            iterator_train__noise_type=self.noise_type,
+            iterator_valid=BatchIterator,
+            train_split=None if validation is None else predefined_split(validation),
+            activity_regularization=self.activity_regularization,
+            callbacks=self._callbacks(incremental),
             predict_nonlinearity=None,
             device=device,
             verbose=self.verbose,
             # PrintLog formats a table every epoch even when it prints nothing.
             **({} if self.verbose else {"callbacks__print_log": None}),
         )
+
+    def _callbacks(self, incremental):
+        callbacks = list(self.callbacks or ())
+        if self.early_stopping and not incremental:
+            early_stopping = BestWeightsEarlyStopping(
+                monitor="valid_loss",
+                patience=self.n_iter_no_change,
+                threshold=self.tol,
+                threshold_mode="abs",
+                load_best=True,
+            )
+            callbacks.append(("early_stopping", early_stopping))
+        if self.verbose >= 2:
+            callbacks.append(("progress_bar", ProgressBar()))
+        return callbacks
 
     def _decode(self, module, code, out):
         *hidden, last = module.decoder

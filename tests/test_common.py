@@ -9,6 +9,25 @@ ESTIMATORS = [
     AutoencoderTransformer(
         n_components=4, hidden_layer_sizes=(64,), max_iter=5, random_state=0
     ),
+    AutoencoderTransformer(
+        n_components=4,
+        early_stopping=True,
+        n_iter_no_change=2,
+        max_iter=5,
+        random_state=0,
+    ),
+    AutoencoderTransformer(
+        n_components=4,
+        hidden_layer_sizes=(16, 8),
+        dropout=0.2,
+        noise=0.1,
+        activity_regularization=1e-3,
+        max_iter=5,
+        random_state=0,
+    ),
+    AutoencoderTransformer(
+        n_components=4, noise=0.2, noise_type="masking", max_iter=5, random_state=0
+    ),
 ]
 
 
