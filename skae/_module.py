@@ -1,12 +1,22 @@
 """The torch graph of the autoencoder: an encoder and a mirrored decoder."""
 
+import torch
 from torch import nn
+from torch.nn import functional as F
 
 ACTIVATIONS = {
     "relu": nn.ReLU,
     "tanh": nn.Tanh,
     "sigmoid": nn.Sigmoid,
     "gelu": nn.GELU,
+}
+
+# The same activations applied in place, for inference into a given buffer.
+IN_PLACE_ACTIVATIONS = {
+    "relu": torch.relu_,
+    "tanh": torch.tanh_,
+    "sigmoid": torch.sigmoid_,
+    "gelu": lambda x: x.copy_(F.gelu(x)),
 }
 
 
@@ -104,3 +114,24 @@ class AutoencoderModule(nn.Module):
         """Return ``(reconstruction, code)``; the reconstruction is a logit for BCE."""
         code = self.encoder(X)
         return self.decoder(code), code
+
+    # Inference writes the last layer straight into the caller's output and
+    # applies the activation in place while the chunk is still in cache: no
+    # temporary of the full result and no extra copy.
+
+    def encode_into(self, X, out):
+        """Write the code of `X` into `out` (no gradients are tracked by callers)."""
+        *hidden, last, _ = self.encoder
+        for layer in hidden:
+            X = layer(X)
+        torch.addmm(last.bias, X, last.weight.t(), out=out)
+        IN_PLACE_ACTIVATIONS[self.activation](out)
+
+    def decode_into(self, code, out, *, sigmoid):
+        """Write the decoding of `code` into `out`, squashed by a sigmoid if asked."""
+        *hidden, last = self.decoder
+        for layer in hidden:
+            code = layer(code)
+        torch.addmm(last.bias, code, last.weight.t(), out=out)
+        if sigmoid:
+            out.sigmoid_()

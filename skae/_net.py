@@ -1,5 +1,8 @@
 """The skorch side: a small ``NeuralNet`` subclass and a fast batch data path."""
 
+import warnings
+
+import numpy as np
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping
@@ -7,11 +10,16 @@ from skorch.utils import to_tensor
 
 
 class ArrayDataset(torch.utils.data.Dataset):
-    """Rows of one float tensor, each sample its own target.
+    """Rows of one array, each sample its own target, served as float32 batches.
+
+    A float32 C-contiguous array is shared with a tensor and batches are
+    gathered with ``index_select``, the fastest path. Any other array (float64,
+    integers, a read-only ``np.memmap`` of uint8 ...) is converted batch by
+    batch, so that no float32 copy of the whole data is made.
 
     Parameters
     ----------
-    X : torch.Tensor of shape (n_samples, n_features)
+    X : ndarray of shape (n_samples, n_features)
         The data; it is never copied.
 
     indices : torch.Tensor of int64, default=None
@@ -20,6 +28,8 @@ class ArrayDataset(torch.utils.data.Dataset):
     """
 
     def __init__(self, X, indices=None):
+        if X.dtype == np.float32 and X.flags.c_contiguous:
+            X = _shared_tensor(X)
         self.X = X
         self.indices = indices
 
@@ -33,17 +43,45 @@ class ArrayDataset(torch.utils.data.Dataset):
         indices = torch.as_tensor(indices)
         if self.indices is not None:
             indices = self.indices[indices]
-        batch = self.X.index_select(0, indices)
+        batch = self.rows(indices)
         return batch, batch
+
+    def rows(self, indices):
+        """Return the rows at `indices` (a tensor of int64) as a float32 tensor."""
+        if isinstance(self.X, torch.Tensor):
+            # index_select gathers rows ~2.5x faster than X[indices]
+            return self.X.index_select(0, indices)
+        return torch.from_numpy(self.X[indices.numpy()].astype(np.float32))
+
+    def slice(self, start, stop):
+        """Return rows ``start:stop`` as a float32 tensor (a view when possible)."""
+        if isinstance(self.X, torch.Tensor):
+            return self.X[start:stop]
+        return torch.from_numpy(np.asarray(self.X[start:stop], dtype=np.float32))
 
     def split(self, n_valid, generator):
         """Split into a training and a validation dataset of `n_valid` random rows."""
         order = torch.randperm(len(self), generator=generator)
         if self.indices is not None:
             order = self.indices[order]
-        return ArrayDataset(self.X, order[n_valid:]), ArrayDataset(
-            self.X, order[:n_valid]
+        train, valid = (
+            ArrayDataset.__new__(ArrayDataset),
+            ArrayDataset.__new__(ArrayDataset),
         )
+        train.X, train.indices = self.X, order[n_valid:]
+        valid.X, valid.indices = self.X, order[:n_valid]
+        return train, valid
+
+
+def _shared_tensor(X):
+    """Share the memory of a numpy array with a tensor, read-only arrays too.
+
+    torch warns that it cannot protect a read-only array from writes; skae
+    never writes to its input.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The given NumPy array is not")
+        return torch.from_numpy(X)
 
 
 class BatchIterator:
@@ -96,16 +134,16 @@ class BatchIterator:
         return -(-len(self.dataset) // self.batch_size)
 
     def __iter__(self):
-        X, indices = self.dataset.X, self.dataset.indices
+        dataset, indices = self.dataset, self.dataset.indices
         if self.shuffle:
-            order = torch.randperm(len(self.dataset), generator=self.generator)
+            order = torch.randperm(len(dataset), generator=self.generator)
             indices = order if indices is None else indices[order]
-        for start in range(0, len(self.dataset), self.batch_size):
+        for start in range(0, len(dataset), self.batch_size):
+            stop = start + self.batch_size
             if indices is None:
-                batch = X[start : start + self.batch_size]
+                batch = dataset.slice(start, stop)
             else:
-                # index_select gathers rows ~2.5x faster than X[indices]
-                batch = X.index_select(0, indices[start : start + self.batch_size])
+                batch = dataset.rows(indices[start:stop])
             yield self._corrupt(batch), batch
 
     def _corrupt(self, batch):
@@ -149,6 +187,13 @@ class AutoencoderNet(NeuralNet):
         Xi, yi = batch
         y_pred = self.infer(Xi, **fit_params)
         loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        if not torch.isfinite(loss):
+            raise ValueError(
+                f"Training diverged: the loss became {loss.item()} in epoch "
+                f"{len(self.history)}. Use a smaller learning_rate_init (now "
+                f"{self.lr:g}) or scale X, e.g. with sklearn.preprocessing."
+                "StandardScaler."
+            )
         loss.backward()
         return {"loss": loss, "y_pred": y_pred}
 

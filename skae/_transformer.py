@@ -27,6 +27,7 @@ from ._net import (
     AutoencoderNet,
     BatchIterator,
     BestWeightsEarlyStopping,
+    _shared_tensor,
 )
 
 # Rows per forward pass at inference: large enough for efficient matrix
@@ -69,15 +70,17 @@ def _forked_rng(generator, device):
         yield
 
 
-def _as_tensor(X):
-    """Share the memory of a numpy array with a tensor, read-only arrays too.
-
-    torch warns that it cannot protect a read-only array from writes; skae
-    never writes to its input.
-    """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="The given NumPy array is not")
-        return torch.from_numpy(X)
+def _value_range(X):
+    """Return ``(min, max)`` of `X`, which training must fit in float32."""
+    low, high = float(X.min()), float(X.max())
+    largest = float(np.finfo(np.float32).max)
+    if max(-low, high) > largest:
+        raise ValueError(
+            f"X holds values up to {max(-low, high):.4g} in magnitude, beyond float32 "
+            f"({largest:.4g}), in which training runs. Scale X first, e.g. with "
+            "sklearn.preprocessing.StandardScaler."
+        )
+    return low, high
 
 
 def _resolve_device(device):
@@ -372,9 +375,12 @@ class AutoencoderTransformer(
         with _restored_on_error(self):
             module_params = self._module_params()
             device = _resolve_device(self.device)
-            X = validate_data(
-                self, X, dtype=[np.float32, np.float64], reset=not continue_training
-            )
+            # Any numeric dtype is kept as is and converted to float32 batch by
+            # batch: a uint8 memmap is never copied whole.
+            X = validate_data(self, X, dtype="numeric", reset=not continue_training)
+            if X.dtype == np.float32 and not X.flags.c_contiguous:
+                X = np.ascontiguousarray(X)
+            value_range = _value_range(X)
             if self.noise_type == "masking" and self.noise >= 1:
                 raise ValueError(
                     f"noise={self.noise} would mask every input; with "
@@ -383,9 +389,7 @@ class AutoencoderTransformer(
                 )
             seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
             generator = torch.Generator().manual_seed(int(seed))
-            dataset = ArrayDataset(
-                _as_tensor(np.ascontiguousarray(X, dtype=np.float32))
-            )
+            dataset = ArrayDataset(X)
             validation = None
             if self.early_stopping and not incremental:
                 dataset, validation = dataset.split(
@@ -395,12 +399,12 @@ class AutoencoderTransformer(
             module_params["n_features"] = X.shape[1]
             if continue_training:
                 self._check_same_network(module_params)
-                self._check_loss(X, fitted=self.loss_)
+                self._check_loss(value_range, fitted=self.loss_)
                 # Train a copy, so that a failed fit leaves the fitted net intact.
                 module = copy.deepcopy(self.net_.module_)
                 previous = self.net_
             else:
-                self.loss_ = self._check_loss(X)
+                self.loss_ = self._check_loss(value_range)
                 module = AutoencoderModule(**module_params, generator=generator)
                 previous = None
             self.net_ = self._build_net(
@@ -413,10 +417,10 @@ class AutoencoderTransformer(
             self.net_.initialize()
             if previous is not None:
                 self._carry_over(previous)
+            epochs = 1 if incremental else self.max_iter
             with _forked_rng(generator, device):
-                self.net_.partial_fit(
-                    dataset, epochs=1 if incremental else self.max_iter
-                )
+                self.net_.partial_fit(dataset, epochs=epochs)
+            self._check_interrupted(epochs, len(previous.history) if previous else 0)
             # Drop the reference to the training data held by the split.
             self.net_.train_split = None
             self.net_.module_.eval()
@@ -453,7 +457,7 @@ class AutoencoderTransformer(
             Reconstructions, in the float dtype of `X`.
         """
         check_is_fitted(self)
-        X = check_array(X, dtype=[np.float32, np.float64])
+        X = check_array(X, dtype=[np.float32, np.float64], input_name="X")
         n_components = self._n_features_out
         if X.shape[1] != n_components:
             raise ValueError(
@@ -607,6 +611,25 @@ class AutoencoderTransformer(
             )
         return n_valid
 
+    def _check_interrupted(self, epochs, n_before):
+        """Warn when training ended early for another reason than early stopping.
+
+        skorch ends training quietly on KeyboardInterrupt (Ctrl-C); the weights
+        reached so far are kept, and the history loses the unfinished epoch.
+        """
+        history = self.net_.history
+        if len(history) > n_before and "train_loss" not in history[-1]:
+            history.pop()
+        done = len(history) - n_before
+        stopper = dict(self.net_.callbacks_).get("early_stopping")
+        stopped_early = stopper is not None and stopper.misses_ >= stopper.patience
+        if done < epochs and not stopped_early:
+            warnings.warn(
+                f"Training was interrupted after {done} of {epochs} epochs; the "
+                "estimator keeps the weights reached so far and can be used.",
+                UserWarning,
+            )
+
     def _carry_over(self, previous):
         """Continue from ``previous``: its optimizer state and history."""
         state = copy.deepcopy(previous.optimizer_.state_dict())
@@ -618,7 +641,7 @@ class AutoencoderTransformer(
             group["lr"], group["weight_decay"] = default["lr"], default["weight_decay"]
         self.net_.history = History(previous.history)
 
-    def _check_loss(self, X, fitted=None):
+    def _check_loss(self, value_range, fitted=None):
         if fitted is not None and self.loss not in ("auto", fitted):
             raise ValueError(
                 f"Cannot continue training (warm_start or partial_fit) with "
@@ -626,7 +649,7 @@ class AutoencoderTransformer(
                 "Refit with warm_start=False instead."
             )
         loss = fitted or self.loss
-        low, high = float(X.min()), float(X.max())
+        low, high = value_range
         in_unit_range = low >= 0 and high <= 1
         if loss == "auto":
             return "bce" if in_unit_range else "mse"
@@ -684,14 +707,7 @@ class AutoencoderTransformer(
         return callbacks
 
     def _decode(self, module, code, out):
-        *hidden, last = module.decoder
-        for layer in hidden:
-            code = layer(code)
-        # Written straight into the output and squashed in place while the
-        # chunk is still in cache: no temporary of the full reconstruction.
-        torch.addmm(last.bias, code, last.weight.t(), out=out)
-        if self.loss_ == "bce":
-            out.sigmoid_()
+        module.decode_into(code, out, sigmoid=self.loss_ == "bce")
 
     def _negative_loss(self, module, x, out):
         reconstruction = module.decoder(module.encoder(x))
@@ -720,7 +736,7 @@ class AutoencoderTransformer(
         X = np.ascontiguousarray(X)
         with torch.inference_mode():
             for start in range(0, X.shape[0], _INFERENCE_CHUNK):
-                x = _as_tensor(X[start : start + _INFERENCE_CHUNK]).to(device)
+                x = _shared_tensor(X[start : start + _INFERENCE_CHUNK]).to(device)
                 target = out_tensor[start : start + _INFERENCE_CHUNK]
                 if device.type == "cpu":
                     function(module, x, target)
@@ -728,11 +744,18 @@ class AutoencoderTransformer(
                     buffer = torch.empty(target.shape, dtype=dtype, device=device)
                     function(module, x, buffer)
                     target.copy_(buffer)
+        # The sum is a cheap test; the full one runs only when it fails.
+        if not np.isfinite(out.sum()) and not np.isfinite(out).all():
+            raise ValueError(
+                "The network produced non-finite values from finite input: X holds "
+                f"values up to {np.abs(X).max():.4g} in magnitude, which overflow "
+                "it. Scale X as the training data was scaled."
+            )
         return out
 
 
 def _encode(module, x, out):
-    out.copy_(module.encoder(x))
+    module.encode_into(x, out)
 
 
 def _to_numpy(tree):

@@ -295,7 +295,7 @@ def test_fit_leaves_the_global_torch_rng_untouched(digits):
         (
             np.array([["a", "b"], ["c", "d"]]),
             ValueError,
-            "could not convert string to float",
+            "not compatible with arrays of bytes/strings",
         ),
         (sp.csr_matrix(np.eye(3)), TypeError, "Sparse data was passed"),
     ],

@@ -1,0 +1,333 @@
+"""Persistence, hostile input, faults, concurrency and scaling out."""
+
+import json
+import pickle
+import subprocess
+import sys
+import warnings
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import skops.io as skops_io
+import torch
+from distributed import Client, LocalCluster
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import load_digits
+from sklearn.model_selection import GridSearchCV
+from skorch.callbacks import Callback
+
+from skae import AutoencoderTransformer
+
+
+@pytest.fixture(scope="module")
+def X():
+    return load_digits().data / 16
+
+
+@pytest.fixture(scope="module")
+def fitted(X):
+    return AutoencoderTransformer(n_components=8, max_iter=5, random_state=0).fit(X)
+
+
+# --- persistence ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dump", ["pickle", "joblib"])
+def test_round_trip_in_a_fresh_process_gives_identical_codes(fitted, X, tmp_path, dump):
+    path = tmp_path / "model"
+    np.save(tmp_path / "X.npy", X)
+    if dump == "pickle":
+        path.write_bytes(pickle.dumps(fitted))
+        load = f"pickle.loads(open({str(path)!r}, 'rb').read())"
+    else:
+        joblib.dump(fitted, path)
+        load = f"joblib.load({str(path)!r})"
+    script = (
+        "import pickle, joblib, numpy as np\n"
+        f"model = {load}\n"
+        f"X = np.load({str(tmp_path / 'X.npy')!r})\n"
+        f"np.save({str(tmp_path / 'codes.npy')!r}, model.transform(X))\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True)
+    assert_array_equal(np.load(tmp_path / "codes.npy"), fitted.transform(X))
+
+
+def test_skops_round_trip_trusts_only_skae_types(fitted, X, tmp_path):
+    path = tmp_path / "model.skops"
+    skops_io.dump(fitted, path)
+    untrusted = skops_io.get_untrusted_types(file=path)
+    assert untrusted == ["skae._transformer.AutoencoderTransformer"]
+    loaded = skops_io.load(path, trusted=untrusted)
+    assert_array_equal(loaded.transform(X), fitted.transform(X))
+
+
+def test_skops_refuses_a_tampered_file(fitted, tmp_path):
+    path, tampered = tmp_path / "model.skops", tmp_path / "tampered.skops"
+    skops_io.dump(fitted, path)
+    with zipfile.ZipFile(path) as source:
+        schema = json.loads(source.read("schema.json"))
+        others = {
+            name: source.read(name)
+            for name in source.namelist()
+            if name != "schema.json"
+        }
+    # Swap the payload's n_features_in_ for os.system, as an attacker would.
+    schema["content"]["content"]["n_features_in_"] = {
+        "__class__": "system",
+        "__module__": "os",
+        "__loader__": "TypeNode",
+        "__id__": 999999,
+    }
+    with zipfile.ZipFile(tampered, "w") as target:
+        target.writestr("schema.json", json.dumps(schema))
+        for name, data in others.items():
+            target.writestr(name, data)
+    assert "os.system" in skops_io.get_untrusted_types(file=tampered)
+    with pytest.raises(Exception, match="os.system"):
+        skops_io.load(tampered, trusted=["skae._transformer.AutoencoderTransformer"])
+
+
+def test_state_saved_on_a_cuda_device_loads_on_the_cpu(fitted, X):
+    state = fitted.__getstate__()
+    if torch.cuda.is_available():
+        cuda = AutoencoderTransformer(
+            n_components=8, max_iter=5, random_state=0, device="cuda"
+        )
+        state = cuda.fit(X).__getstate__()
+    else:
+        # What a CUDA fit stores: the same plain arrays, with the device named.
+        state["_net_state"] = dict(state["_net_state"], device="cuda")
+    loaded = AutoencoderTransformer.__new__(AutoencoderTransformer)
+    loaded.__setstate__(state)
+    if not torch.cuda.is_available():
+        assert str(loaded.net_.device) == "cpu"
+        assert_array_equal(loaded.transform(X), fitted.transform(X))
+    else:
+        assert loaded.transform(X).shape == (len(X), 8)
+
+
+# --- hostile input ------------------------------------------------------------------
+
+DTYPES = [np.bool_, np.int32, np.int64, np.uint8, np.float16, np.float32, np.float64]
+
+
+@st.composite
+def arrays(draw, n_features=None):
+    dtype = draw(st.sampled_from(DTYPES + [object]))
+    n_rows = draw(st.integers(0, 6))
+    n_cols = n_features if n_features is not None else draw(st.integers(0, 5))
+    if draw(st.booleans()) and n_features is not None:
+        n_cols += draw(st.sampled_from([-1, 1]))  # sometimes the wrong width
+    base = np.float64 if dtype is object else dtype
+    elements = None
+    if np.issubdtype(base, np.floating):
+        elements = st.floats(
+            allow_nan=True, allow_infinity=True, width=np.finfo(base).bits
+        )
+    X = draw(hnp.arrays(base, (n_rows, max(n_cols, 0)), elements=elements))
+    if dtype is object:
+        X = X.astype(object)
+    layout = draw(st.sampled_from(["C", "F", "readonly", "1d", "pandas", "list"]))
+    if layout == "F":
+        X = np.asfortranarray(X)
+    elif layout == "readonly":
+        X = X.copy()
+        X.flags.writeable = False
+    elif layout == "1d":
+        X = X.ravel()
+    elif layout == "pandas" and X.ndim == 2:
+        X = pd.DataFrame(X)
+    elif layout == "list":
+        X = X.tolist()
+    return X
+
+
+def _finite_input(X):
+    try:
+        values = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return values.size > 0 and np.isfinite(values).all()
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_hostile_input_to_fitted_methods_works_or_raises_a_clear_error(fitted, data):
+    method = data.draw(
+        st.sampled_from(["transform", "inverse_transform", "score_samples"])
+    )
+    width = 8 if method == "inverse_transform" else 64
+    X = data.draw(arrays(width))
+    try:
+        out = getattr(fitted, method)(X)
+    except (ValueError, TypeError) as exc:
+        assert len(str(exc)) > 20  # a message, not a bare error
+        return
+    assert _finite_input(X), "accepted non-finite or empty input"
+    assert np.isfinite(out).all(), "silent non-finite output"
+
+
+@settings(max_examples=100, deadline=None)
+@given(X=arrays())
+def test_hostile_input_to_fit_works_or_raises_a_clear_error(X):
+    model = AutoencoderTransformer(n_components=2, max_iter=1, random_state=0)
+    try:
+        model.fit(X)
+    except (ValueError, TypeError) as exc:
+        assert len(str(exc)) > 20
+        return
+    assert _finite_input(X), "accepted non-finite or empty input"
+    assert np.isfinite(model.transform(X)).all()
+
+
+def test_memmap_input_is_read_without_copying(X, tmp_path):
+    path = tmp_path / "X.dat"
+    stored = np.memmap(path, dtype=np.uint8, mode="w+", shape=X.shape)
+    stored[:] = (X * 16).astype(np.uint8)
+    stored.flush()
+    data = np.memmap(path, dtype=np.uint8, mode="r", shape=X.shape)
+    model = AutoencoderTransformer(n_components=4, max_iter=2, random_state=0).fit(data)
+    assert model.loss_ == "mse"
+    assert model.net_.history[-1]["batches"][0]["train_batch_size"] == 256
+    assert np.isfinite(model.transform(data)).all()
+
+
+def test_values_beyond_float32_are_rejected_before_training():
+    X = np.array([[1e300, 0.0], [0.0, 1.0]])
+    with pytest.raises(ValueError, match="beyond float32"):
+        AutoencoderTransformer(max_iter=1).fit(X)
+
+
+def test_methods_refuse_to_return_overflowed_values(fitted):
+    X = np.full((2, 64), 1e300)  # finite, but its loss overflows
+    with pytest.raises(
+        ValueError, match="produced non-finite values from finite input"
+    ):
+        fitted.score_samples(X)
+
+
+# --- faults -----------------------------------------------------------------------
+
+
+def test_divergence_stops_at_once_with_a_helpful_error(X):
+    # The seed network stays finite at this rate (with a huge loss); this one
+    # overflows float32 within the first epoch.
+    model = AutoencoderTransformer(
+        hidden_layer_sizes=(64, 64),
+        loss="mse",
+        learning_rate_init=1e3,
+        max_iter=50,
+        random_state=0,
+    )
+    with pytest.raises(
+        ValueError,
+        match="diverged: the loss became .* in epoch 1.* smaller learning_rate_init",
+    ):
+        model.fit(X)
+    assert not hasattr(model, "net_")
+
+
+def test_divergence_leaves_a_fitted_estimator_intact(fitted, X):
+    codes = fitted.transform(X)
+    model = pickle.loads(pickle.dumps(fitted))
+    model.set_params(hidden_layer_sizes=(64, 64), learning_rate_init=1e3, loss="mse")
+    with pytest.raises(ValueError, match="Training diverged"):
+        model.fit(X)
+    assert_array_equal(model.transform(X), codes)
+    assert model.loss_ == "bce"
+
+
+class Interrupt(Callback):
+    def __init__(self, epoch, batch):
+        self.epoch, self.batch = epoch, batch
+
+    def on_batch_end(self, net, **kwargs):
+        if (
+            len(net.history) == self.epoch
+            and len(net.history[-1]["batches"]) == self.batch
+        ):
+            raise KeyboardInterrupt
+
+
+def test_keyboard_interrupt_keeps_the_epochs_done_and_warns(X):
+    model = AutoencoderTransformer(
+        max_iter=10, random_state=0, callbacks=(Interrupt(epoch=4, batch=2),)
+    )
+    with pytest.warns(UserWarning, match="interrupted after 3 of 10 epochs"):
+        model.fit(X)
+    assert model.n_iter_ == 3
+    assert len(model.loss_curve_) == 3
+    assert model.transform(X).shape == (len(X), 32)
+
+
+def test_early_stopping_does_not_warn_of_an_interrupt(X):
+    model = AutoencoderTransformer(
+        early_stopping=True, tol=10.0, n_iter_no_change=2, max_iter=10, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(X)
+    assert model.n_iter_ == 3
+
+
+# --- concurrency and scaling out ----------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_transform_from_8_threads_matches_serial_calls(fitted, X, dtype):
+    chunks = [X[i::8].astype(dtype) for i in range(8)]
+    serial = [fitted.transform(chunk) for chunk in chunks]
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(3):
+            threaded = list(pool.map(fitted.transform, chunks))
+            for a, b in zip(serial, threaded):
+                assert_array_equal(a, b)
+
+
+def _search(**kwargs):
+    return GridSearchCV(
+        AutoencoderTransformer(max_iter=3, random_state=0),
+        {"n_components": [2, 8]},
+        cv=2,
+        **kwargs,
+    )
+
+
+def test_grid_search_with_two_loky_workers_matches_the_serial_search(X):
+    serial = _search().fit(X)
+    parallel = _search(n_jobs=2).fit(X)
+    assert parallel.best_params_ == serial.best_params_
+    assert_allclose(
+        parallel.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"]
+    )
+
+
+def test_grid_search_on_a_local_dask_cluster_matches_the_serial_search(X):
+    serial = _search().fit(X)
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster),
+    ):
+        with joblib.parallel_backend("dask"):
+            remote = _search().fit(X)
+    assert remote.best_params_ == serial.best_params_
+    assert_allclose(
+        remote.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"]
+    )
