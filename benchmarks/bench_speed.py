@@ -143,7 +143,12 @@ def measure_training(systems, X, rounds, epochs, pause, log):
     """
     times = {name: [] for name in systems}
     for round_ in range(rounds):
-        for name, (function, hidden, n_epochs) in systems.items():
+        # Reverse the order every other round, so that no system always runs
+        # right after the same neighbour.
+        order = list(systems.items())
+        for name, (function, hidden, n_epochs) in order[
+            :: 1 if round_ % 2 == 0 else -1
+        ]:
             time.sleep(pause)
             durations = function(X, hidden, 1 + n_epochs)
             times[name].append(durations[1:])

@@ -305,6 +305,12 @@ def main():
         "--epochs", type=int, default=None, help="default: 200 on digits, 50 otherwise"
     )
     parser.add_argument(
+        "--deep-epochs",
+        type=int,
+        default=None,
+        help="default: 200 on digits, 100 on mnist, 50 on fashion-mnist",
+    )
+    parser.add_argument(
         "--latent-sizes", type=int, nargs="+", default=list(LATENT_SIZES)
     )
     parser.add_argument(

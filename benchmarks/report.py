@@ -1,0 +1,123 @@
+"""Print the README's result tables (markdown) from the committed results/*.json.
+
+python benchmarks/report.py
+"""
+
+import json
+
+from _common import RESULTS_DIR
+
+
+def _load(name):
+    path = RESULTS_DIR / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def compare_table(name):
+    result = _load(name)
+    if result is None:
+        return
+    print(
+        f"\n#### {result['data']['description']}: train {result['data']['train']}, test {result['data']['test']}"
+    )
+    print(
+        f"\n`{result['command']}` ({result['date'][:10]}, {result['total_seconds'] / 60:.0f} min)\n"
+    )
+    settings = result["settings"]
+    print(
+        f"Seed network: {settings['epochs']} epochs; deep network {tuple(settings['deep'])}: "
+        f"{settings.get('deep_epochs', settings['epochs'])} epochs. Test-set MSE (BCE), fit seconds.\n"
+    )
+    print(
+        "| latent | PCA | seed autoencoder | deep autoencoder | best AE / PCA (MSE) | winner |"
+    )
+    print("|---:|---|---|---|---:|---|")
+    for row in result["reconstruction"]:
+        cells = [
+            f"{row[name]['mse']:.5f} ({row[name]['bce']:.4f}), {row[name]['fit_seconds']:.1f}s"
+            for name in ("PCA", "seed", "deep")
+        ]
+        print(
+            f"| {row['latent_size']} | "
+            + " | ".join(cells)
+            + f" | {row['autoencoder_mse_over_pca']:.3f} | {row['winner']} |"
+        )
+    accuracy = result["downstream_accuracy"]
+    print(
+        "\nLogistic regression accuracy on the test set: "
+        + ", ".join(f"{k} {v:.4f}" for k, v in accuracy.items())
+        + "."
+    )
+    search = result["grid_search"]
+    print(
+        f"GridSearchCV over the seed network's latent size in a Pipeline ({search['rows']} training rows, "
+        f"{search['cv']}-fold): chose {search['chosen']} (CV accuracy "
+        + ", ".join(f"{k}: {v:.3f}" for k, v in search["scores"].items())
+        + ")."
+    )
+    if result.get("seed_check"):
+        seed = result["seed_check"]
+        print(
+            f"Seed check, latent 32, {seed['epochs']} epochs, {seed['training_images']} training images: test BCE "
+            + ", ".join(f"{b:.4f}" for b in seed["bce_per_seed"])
+            + f" (random_state 0, 1, 2; mean {seed['mean_bce']:.4f}); Keras: {seed['keras_10k_subset']} on the "
+            f"same subset, {seed['keras_original_60k']} in the original post (60,000 images)."
+        )
+    print("\nTargets:")
+    for target, check in result["targets"].items():
+        value = (
+            check["value"]
+            if isinstance(check["value"], str)
+            else f"{check['value']:.4f}"
+        )
+        print(
+            f"- {target}: {value} {check.get('target', '')} — {'met' if check['met'] else '**not met**'}"
+        )
+
+
+def speed_table():
+    result = _load("speed")
+    if result is None:
+        return
+    machine = result["machine"]
+    print(
+        f"\n#### Speed ({result['date'][:10]}; {machine['cpu']}, {machine['cores']} cores, torch {machine['torch']}, "
+        f"scikit-learn {machine['sklearn']}, skorch {machine['skorch']})\n"
+    )
+    print("| system | s/epoch (median) |\n|---|---:|")
+    for name, value in result["seconds_per_epoch"].items():
+        print(f"| {name} | {value:.3f} |")
+    print(
+        "\n| inference, 10,000 rows | skae (s) | PCA (s) | paired ratio |\n|---|---:|---:|---:|"
+    )
+    for name, value in result["inference_seconds"].items():
+        print(
+            f"| {name} | {value['skae']:.4f} | {value['PCA']:.4f} | {value['ratio']:.2f} |"
+        )
+    print("\n| target | value | goal | met |\n|---|---:|---|---|")
+    for name, check in result["ratios"].items():
+        print(
+            f"| {name} | {check['value']:.3f} | {check['target']} | {'yes' if check['met'] else '**no**'} |"
+        )
+
+
+def memory_table():
+    result = _load("memory")
+    if result is None:
+        return
+    fit, stream = result["fit_memmap"], result["partial_fit_stream"]
+    print(
+        f"\n#### Memory ({result['date'][:10]}; {result['source']})\n\n"
+        f"- fit on a read-only uint8 memmap of {fit['rows']:,} x 784: peak RSS growth "
+        f"{fit['peak_rss_growth'] / 2**20:.0f} MiB = {fit['ratio_to_float32']:.2f}x its float32 size "
+        f"({fit['float32_bytes'] / 2**20:.0f} MiB); target <= 1.2x — {'met' if fit['met'] else '**not met**'}\n"
+        f"- partial_fit over {stream['rows']:,} rows in chunks of {stream['chunk_rows']:,}: peak RSS growth "
+        f"{stream['peak_rss_growth'] / 2**20:.0f} MiB for {stream['float32_bytes'] / 2**20:.0f} MiB of data as float32"
+    )
+
+
+if __name__ == "__main__":
+    for dataset in ("digits", "mnist", "fashion-mnist"):
+        compare_table(f"compare_pca_{dataset}")
+    speed_table()
+    memory_table()
