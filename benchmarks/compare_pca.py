@@ -108,13 +108,19 @@ def fit_timed(model, X, log, label):
 
 def compare_reconstruction(args, X_train, X_test, log):
     rows, models = [], {}
+    # Deep fits on Fashion-MNIST take minutes: show a line per epoch there.
+    verbose = int(len(X_train) * args.deep_epochs >= 2_000_000)
     configurations = {
         "PCA": lambda k: PCA(k, random_state=0),
         "seed": lambda k: AutoencoderTransformer(
             k, max_iter=args.epochs, random_state=0
         ),
         "deep": lambda k: AutoencoderTransformer(
-            k, hidden_layer_sizes=args.deep, max_iter=args.deep_epochs, random_state=0
+            k,
+            hidden_layer_sizes=args.deep,
+            max_iter=args.deep_epochs,
+            random_state=0,
+            verbose=verbose,
         ),
     }
     for k in args.latent_sizes:
