@@ -47,3 +47,15 @@ def write_json(name, payload):
     }
     path.write_text(json.dumps(payload, indent=2) + "\n")
     return path
+
+
+def rss_kib(field):
+    """Read ``VmRSS:`` (current) or ``VmHWM:`` (peak) of this process, in KiB."""
+    with open("/proc/self/status") as file:
+        return next(int(line.split()[1]) for line in file if line.startswith(field))
+
+
+def reset_peak_rss():
+    """Reset this process's peak resident set size to its current one (Linux)."""
+    with open("/proc/self/clear_refs", "w") as file:
+        file.write("5")

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from _common import machine, write_json
+from _common import machine, reset_peak_rss, rss_kib, write_json
 
 from skae import AutoencoderTransformer
 from skae.datasets import FASHION_MNIST_DIR, load_fashion_mnist
@@ -23,22 +23,12 @@ from skae.datasets import FASHION_MNIST_DIR, load_fashion_mnist
 N_FEATURES = 784
 
 
-def _kib(field):
-    with open("/proc/self/status") as file:
-        return next(int(line.split()[1]) for line in file if line.startswith(field))
-
-
-def _reset_peak():
-    with open("/proc/self/clear_refs", "w") as file:
-        file.write("5")
-
-
 def child(path, n_rows, mode, chunk_rows):
     data = np.memmap(path, dtype=np.uint8, mode="r", shape=(n_rows, N_FEATURES))
     warm = AutoencoderTransformer(max_iter=1, random_state=0)
     warm.fit(np.asarray(data[:2000]))
-    baseline = _kib("VmRSS:")
-    _reset_peak()
+    baseline = rss_kib("VmRSS:")
+    reset_peak_rss()
     model = AutoencoderTransformer(max_iter=1, random_state=0)
     if mode == "fit":
         model.fit(data)
@@ -54,7 +44,7 @@ def child(path, n_rows, mode, chunk_rows):
             )
             model.partial_fit(chunk)
             del chunk
-    growth = (_kib("VmHWM:") - baseline) * 1024
+    growth = (rss_kib("VmHWM:") - baseline) * 1024
     print(
         json.dumps(
             {"peak_rss_growth": growth, "epochs": model.n_iter_, "loss": model.loss_}

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from _common import RESULTS_DIR, machine, write_json
+from _common import RESULTS_DIR, machine, reset_peak_rss, rss_kib, write_json
 from sklearn.decomposition import PCA
 from sklearn.neural_network import MLPRegressor
 from skorch import NeuralNetRegressor
@@ -208,22 +208,16 @@ def measure_fit_memory(data_dir, n_rows):
     return json.loads(output.strip().splitlines()[-1])
 
 
-def _rss_kib(field):
-    with open("/proc/self/status") as file:
-        return next(int(line.split()[1]) for line in file if line.startswith(field))
-
-
 def memory_child(data_dir, n_rows):
     X, _ = load_fashion_mnist(data_dir)
     X = np.ascontiguousarray(X[:n_rows])
     AutoencoderTransformer(max_iter=1, random_state=0).fit(
         X[:2000]
     )  # load torch's kernels
-    baseline = _rss_kib("VmRSS:")
-    with open("/proc/self/clear_refs", "w") as file:
-        file.write("5")  # reset the peak (VmHWM) to the current RSS
+    baseline = rss_kib("VmRSS:")
+    reset_peak_rss()
     AutoencoderTransformer(max_iter=2, random_state=0).fit(X)
-    growth = (_rss_kib("VmHWM:") - baseline) * 1024
+    growth = (rss_kib("VmHWM:") - baseline) * 1024
     print(
         json.dumps(
             {

@@ -20,7 +20,7 @@ class ArrayDataset(torch.utils.data.Dataset):
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
+    X : ndarray or torch.Tensor of shape (n_samples, n_features)
         The data; it is never copied.
 
     indices : torch.Tensor of int64, default=None
@@ -29,7 +29,7 @@ class ArrayDataset(torch.utils.data.Dataset):
     """
 
     def __init__(self, X, indices=None):
-        if X.dtype == np.float32 and X.flags.c_contiguous:
+        if isinstance(X, np.ndarray) and X.dtype == np.float32 and X.flags.c_contiguous:
             X = _shared_tensor(X)
         self.X = X
         self.indices = indices
@@ -38,14 +38,12 @@ class ArrayDataset(torch.utils.data.Dataset):
         return len(self.X) if self.indices is None else len(self.indices)
 
     def __getitem__(self, index):
-        return self.__getitems__([index])
-
-    def __getitems__(self, indices):
-        indices = torch.as_tensor(indices)
+        # Only for the Dataset protocol: training goes through BatchIterator.
+        indices = torch.as_tensor([index])
         if self.indices is not None:
             indices = self.indices[indices]
-        batch = self.rows(indices)
-        return batch, batch
+        row = self.rows(indices)[0]
+        return row, row
 
     def rows(self, indices):
         """Return the rows at `indices` (a tensor of int64) as a float32 tensor."""
@@ -65,13 +63,9 @@ class ArrayDataset(torch.utils.data.Dataset):
         order = torch.randperm(len(self), generator=generator)
         if self.indices is not None:
             order = self.indices[order]
-        train, valid = (
-            ArrayDataset.__new__(ArrayDataset),
-            ArrayDataset.__new__(ArrayDataset),
+        return ArrayDataset(self.X, order[n_valid:]), ArrayDataset(
+            self.X, order[:n_valid]
         )
-        train.X, train.indices = self.X, order[n_valid:]
-        valid.X, valid.indices = self.X, order[:n_valid]
-        return train, valid
 
 
 def _shared_tensor(X):
