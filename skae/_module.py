@@ -135,3 +135,29 @@ class AutoencoderModule(nn.Module):
         torch.addmm(last.bias, code, last.weight.t(), out=out)
         if sigmoid:
             out.sigmoid_()
+
+    def activation_width(self):
+        """Return how many values one sample produces across all layers."""
+        return sum(
+            layer.out_features
+            for layer in self.modules()
+            if isinstance(layer, nn.Linear)
+        )
+
+    def decode_bound(self, code_bound):
+        """Bound the magnitude of the decoding of codes bounded by `code_bound`.
+
+        A linear layer maps inputs bounded by ``b`` to outputs bounded by
+        ``max_i sum_j |W_ij| * b + max_i |bias_i|``, and every activation here
+        satisfies ``|f(x)| <= max(|x|, 1)``. Lets inference skip scanning a
+        decoding for overflow when none is possible.
+        """
+        bound = float(code_bound)
+        for layer in self.decoder:
+            if isinstance(layer, nn.Linear):
+                row_sums = layer.weight.detach().abs().sum(dim=1)
+                bias = layer.bias.detach().abs().max()
+                bound = row_sums.max().item() * bound + bias.item()
+            else:
+                bound = max(bound, 1.0)
+        return bound

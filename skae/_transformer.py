@@ -30,10 +30,11 @@ from ._net import (
     _shared_tensor,
 )
 
-# Rows per forward pass at inference: large enough for efficient matrix
-# products, small enough that a chunk of activations stays in cache between
-# layers (measured fastest on the seed network at 1,000-4,000 rows).
-_INFERENCE_CHUNK = 2048
+# Inference runs in chunks of rows whose layer activations fit in this many
+# bytes, so that a large X costs bounded temporary memory. Fewer, larger chunks
+# are faster: each torch call pays a thread wake-up (the seed network decoded
+# 10,000 rows ~15% faster in one chunk than in chunks of 2,048).
+_INFERENCE_BUDGET = 64 * 2**20
 
 
 @contextlib.contextmanager
@@ -465,7 +466,10 @@ class AutoencoderTransformer(
                 f"inverse_transform is expecting {n_components} features "
                 "(n_components)."
             )
-        return self._infer(self._decode, X, self.n_features_in_)
+        # Scanning the decoding for overflow costs as much as a quarter of the
+        # decoding itself; a bound from the codes' magnitude rules it out.
+        bound = self.net_.module_.decode_bound(np.abs(X).max(initial=0.0))
+        return self._infer(self._decode, X, self.n_features_in_, bound=bound)
 
     def score_samples(self, X):
         """Minus the reconstruction loss of each sample.
@@ -719,11 +723,13 @@ class AutoencoderTransformer(
             loss = F.mse_loss(reconstruction, x, reduction="none")
         torch.mean(loss, dim=1, out=out).neg_()
 
-    def _infer(self, function, X, n_outputs):
+    def _infer(self, function, X, n_outputs, bound=None):
         """Apply ``function(module, x, out)`` to `X` in chunks, in `X`'s float dtype.
 
         Runs on the fitted weights directly, not through skorch's predict path,
         and never changes the fitted module, so that threads can share it.
+        The output is checked for overflow unless `bound`, a bound on its
+        magnitude known in advance, is far below the dtype's largest value.
         """
         module = self.net_.module_
         dtype = torch.float64 if X.dtype == np.float64 else torch.float32
@@ -734,18 +740,25 @@ class AutoencoderTransformer(
         out = np.empty(shape, dtype=X.dtype)
         out_tensor = torch.from_numpy(out)
         X = np.ascontiguousarray(X)
+        row_bytes = self.net_.module_.activation_width() * out.itemsize
+        chunk = max(1, _INFERENCE_BUDGET // row_bytes)
         with torch.inference_mode():
-            for start in range(0, X.shape[0], _INFERENCE_CHUNK):
-                x = _shared_tensor(X[start : start + _INFERENCE_CHUNK]).to(device)
-                target = out_tensor[start : start + _INFERENCE_CHUNK]
+            for start in range(0, X.shape[0], chunk):
+                x = _shared_tensor(X[start : start + chunk]).to(device)
+                target = out_tensor[start : start + chunk]
                 if device.type == "cpu":
                     function(module, x, target)
                 else:
                     buffer = torch.empty(target.shape, dtype=dtype, device=device)
                     function(module, x, buffer)
                     target.copy_(buffer)
+        overflow_possible = bound is None or not bound < np.finfo(out.dtype).max / 16
         # The sum is a cheap test; the full one runs only when it fails.
-        if not np.isfinite(out.sum()) and not np.isfinite(out).all():
+        if (
+            overflow_possible
+            and not np.isfinite(out.sum())
+            and not np.isfinite(out).all()
+        ):
             raise ValueError(
                 "The network produced non-finite values from finite input: X holds "
                 f"values up to {np.abs(X).max():.4g} in magnitude, which overflow "
