@@ -99,6 +99,56 @@ def speed_table():
         print(
             f"| {name} | {check['value']:.3f} | {check['target']} | {'yes' if check['met'] else '**no**'} |"
         )
+    for name, value in result.get("like_for_like", {}).items():
+        print(f"| {name} (same loss) | {value:.3f} | no target | |")
+
+
+def profile_table():
+    result = _load("profile_seed")
+    if result is None:
+        return
+    print(
+        f"\n#### Profile of one epoch of the seed network ({result['date'][:10]}, "
+        f"`python benchmarks/profile_seed.py`, {result['rows']:,} rows)\n"
+    )
+    print("| share of operator time | loss='bce' | loss='mse' |\n|---|---:|---:|")
+    profiles = result["profiles"]
+    groups = dict.fromkeys(g for p in profiles.values() for g in p["groups"])
+    for group in groups:
+        cells = [
+            f"{profiles[loss]['groups'].get(group, 0):.1%}" for loss in ("bce", "mse")
+        ]
+        print(f"| {group} | " + " | ".join(cells) + " |")
+    print(
+        "| epoch under the profiler (s) | "
+        + " | ".join(
+            f"{profiles[loss]['epoch_seconds']:.3f}" for loss in ("bce", "mse")
+        )
+        + " |"
+    )
+
+
+def seed_spread_table():
+    result = _load("seed_spread_mnist")
+    if result is None:
+        return
+    print(
+        f"\n#### Seed network over {len(result['test_bce']['skae'])} seeds ({result['date'][:10]}, "
+        f"`python benchmarks/seed_spread.py`, {result['data']}, {result['epochs']} epochs)\n"
+    )
+    print(
+        "| test BCE | seeds 0-2 mean | mean | stdev | min | max |\n|---|---:|---:|---:|---:|---:|"
+    )
+    for name, s in result["summary"].items():
+        print(
+            f"| {name} | {s['first_3_mean']:.5f} | {s['mean']:.5f} | {s['stdev']:.5f} | "
+            f"{s['min']:.5f} | {s['max']:.5f} |"
+        )
+    gap = result["skae_minus_hand_loop"]
+    print(
+        f"\nskae - hand loop, seed by seed: {gap['mean']:+.5f} (standard error "
+        f"{gap['standard_error']:.5f}). Keras, one seed: {result['keras_10k']}."
+    )
 
 
 def memory_table():
@@ -119,5 +169,7 @@ def memory_table():
 if __name__ == "__main__":
     for dataset in ("digits", "mnist", "fashion-mnist"):
         compare_table(f"compare_pca_{dataset}")
+    seed_spread_table()
     speed_table()
+    profile_table()
     memory_table()
