@@ -13,7 +13,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import Pipeline
 
-from skae import AutoencoderTransformer
+from skae import AutoencoderTransformer, _transformer
 
 
 @pytest.fixture(scope="module")
@@ -464,3 +464,25 @@ def test_beats_pca_reconstruction_at_small_code_sizes(digits_split):
     )
     pca_error = np.mean((pca.inverse_transform(pca.transform(X_test)) - X_test) ** 2)
     assert ae_error < pca_error
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_inference_in_many_chunks_equals_inference_in_one(digits, dtype, monkeypatch):
+    X, _ = digits
+    model = _fast(n_components=8, hidden_layer_sizes=(24,)).fit(X)
+    X = X.astype(dtype)
+    codes = model.transform(X)
+    one_chunk = (codes, model.inverse_transform(codes), model.score_samples(X))
+    # A budget of 7 rows' activations: 1,797 rows in 257 chunks, the last short.
+    row_bytes = model.net_.module_.activation_width() * np.dtype(dtype).itemsize
+    monkeypatch.setattr(_transformer, "_INFERENCE_BUDGET", 7 * row_bytes)
+    chunked = (
+        model.transform(X),
+        model.inverse_transform(codes),
+        model.score_samples(X),
+    )
+    # Matrix products block differently for other row counts: float32 rounding.
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    for expected, got in zip(one_chunk, chunked):
+        assert got.dtype == dtype
+        assert_allclose(got, expected, rtol=tolerance, atol=tolerance)
