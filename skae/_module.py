@@ -116,8 +116,8 @@ class AutoencoderModule(nn.Module):
         return self.decoder(code), code
 
     # Inference writes the last layer straight into the caller's output and
-    # applies the activation in place while the chunk is still in cache: no
-    # temporary of the full result and no extra copy.
+    # applies the activation in place: no temporary of the full result and no
+    # extra copy.
 
     def encode_into(self, X, out):
         """Write the code of `X` into `out` (no gradients are tracked by callers)."""
