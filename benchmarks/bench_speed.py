@@ -19,7 +19,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from _common import RESULTS_DIR, machine, reset_peak_rss, rss_kib, write_json
+from _common import (
+    RESULTS_DIR,
+    hand_loop,
+    machine,
+    reset_peak_rss,
+    rss_kib,
+    write_json,
+)
 from sklearn.decomposition import PCA
 from sklearn.neural_network import MLPRegressor
 from skorch import NeuralNetRegressor
@@ -43,27 +50,9 @@ TARGETS = {
 # --- the systems: each returns the seconds of every epoch -----------------------
 
 
-def hand_loop(X, hidden, epochs, seed=0):
+def hand_loop_fit(X, hidden, epochs):
     """Best hand loop: logits + BCEWithLogitsLoss, randperm + index_select."""
-    generator = torch.Generator().manual_seed(seed)
-    module = AutoencoderModule(X.shape[1], 32, hidden, generator=generator)
-    optimizer = torch.optim.Adam(module.parameters(), lr=1e-3, eps=1e-7, fused=True)
-    criterion = torch.nn.BCEWithLogitsLoss()
-    X = torch.from_numpy(X)
-    durations = []
-    for _ in range(epochs):
-        start = time.perf_counter()
-        order = torch.randperm(len(X), generator=generator)
-        for i in range(0, len(X), 256):
-            batch = X.index_select(0, order[i : i + 256])
-            optimizer.zero_grad()
-            reconstruction, _ = module(batch)
-            loss = criterion(reconstruction, batch)
-            loss.backward()
-            optimizer.step()
-            loss.item()  # a real loop logs the loss; skorch does too
-        durations.append(time.perf_counter() - start)
-    return durations
+    return hand_loop(X, hidden, epochs)[1]
 
 
 def skae_fit(X, hidden, epochs, loss="auto"):
@@ -141,7 +130,7 @@ def mlp_regressor(X, hidden, epochs):
 # --- measurement ----------------------------------------------------------------
 
 
-def measure_training(systems, X, rounds, epochs, pause, log):
+def measure_training(systems, X, rounds, pause, log):
     """Run each system ``rounds`` times, interleaved; keep epochs after the first.
 
     Returns, for each system, one list of epoch times per round.
@@ -295,17 +284,15 @@ def main():
     log(f"machine: {info}")
     log(f"data: Fashion-MNIST train {X.shape} {X.dtype}, test {X_test.shape}")
     seed_systems = {
-        "hand loop": (hand_loop, (), args.epochs),
+        "hand loop": (hand_loop_fit, (), args.epochs),
         "skae": (skae_fit, (), args.epochs),
         "MLPRegressor": (mlp_regressor, (), args.epochs),
         "skae, loss='mse'": (skae_mse_fit, (), args.epochs),
         "skorch default": (skorch_default, (), max(1, args.epochs - 1)),
-        "hand loop deep": (hand_loop, DEEP, args.epochs),
+        "hand loop deep": (hand_loop_fit, DEEP, args.epochs),
         "skae deep": (skae_fit, DEEP, args.epochs),
     }
-    epoch_times = measure_training(
-        seed_systems, X, args.rounds, args.epochs, args.pause, log
-    )
+    epoch_times = measure_training(seed_systems, X, args.rounds, args.pause, log)
     medians = {
         name: statistics.median(t for round_ in rounds for t in round_)
         for name, rounds in epoch_times.items()

@@ -99,7 +99,7 @@ class Log:
         print(f"[{time.perf_counter() - self.start:7.1f}s] {line}", flush=True)
 
 
-def fit_timed(model, X, log, label):
+def fit_timed(model, X):
     start = time.perf_counter()
     model.fit(X)
     seconds = time.perf_counter() - start
@@ -126,7 +126,7 @@ def compare_reconstruction(args, X_train, X_test, log):
     for k in args.latent_sizes:
         row = {"latent_size": k}
         for name, make in configurations.items():
-            model, seconds = fit_timed(make(k), X_train, log, name)
+            model, seconds = fit_timed(make(k), X_train)
             mse, bce = reconstruction_errors(model, X_test)
             row[name] = {"mse": mse, "bce": bce, "fit_seconds": seconds}
             models[name, k] = model

@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 import torch
-from _common import machine, write_json
+from _common import hand_loop, machine, write_json
 from compare_pca import (
     SEED_BCE_KERAS_10K,
     SEED_BCE_TARGET,
@@ -26,7 +26,6 @@ from compare_pca import (
 )
 
 from skae import AutoencoderTransformer
-from skae._module import AutoencoderModule
 
 
 class HandLoopAutoencoder:
@@ -37,21 +36,7 @@ class HandLoopAutoencoder:
         self.seed = seed
 
     def fit(self, X):
-        generator = torch.Generator().manual_seed(self.seed)
-        self.module_ = AutoencoderModule(X.shape[1], 32, generator=generator)
-        optimizer = torch.optim.Adam(
-            self.module_.parameters(), lr=1e-3, eps=1e-7, fused=True
-        )
-        criterion = torch.nn.BCEWithLogitsLoss()
-        X = torch.from_numpy(X)
-        for _ in range(self.epochs):
-            order = torch.randperm(len(X), generator=generator)
-            for start in range(0, len(X), 256):
-                batch = X.index_select(0, order[start : start + 256])
-                optimizer.zero_grad()
-                loss = criterion(self.module_(batch)[0], batch)
-                loss.backward()
-                optimizer.step()
+        self.module_, _ = hand_loop(X, epochs=self.epochs, seed=self.seed)
         return self
 
     @torch.no_grad()

@@ -377,18 +377,18 @@ class AutoencoderTransformer(
         with _restored_on_error(self):
             module_params = self._module_params()
             device = _resolve_device(self.device)
-            # Any numeric dtype is kept as is and converted to float32 batch by
-            # batch: a uint8 memmap is never copied whole.
-            X = validate_data(self, X, dtype="numeric", reset=not continue_training)
-            if X.dtype == np.float32 and not X.flags.c_contiguous:
-                X = np.ascontiguousarray(X)
-            value_range = _value_range(X)
             if self.noise_type == "masking" and self.noise >= 1:
                 raise ValueError(
                     f"noise={self.noise} would mask every input; with "
                     "noise_type='masking', noise is the fraction of inputs set "
                     "to zero and must be below 1."
                 )
+            # Any numeric dtype is kept as is and converted to float32 batch by
+            # batch: a uint8 memmap is never copied whole.
+            X = validate_data(self, X, dtype="numeric", reset=not continue_training)
+            if X.dtype == np.float32 and not X.flags.c_contiguous:
+                X = np.ascontiguousarray(X)
+            value_range = _value_range(X)
             seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
             generator = torch.Generator().manual_seed(int(seed))
             dataset = ArrayDataset(X)
