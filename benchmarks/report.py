@@ -101,6 +101,8 @@ def speed_table():
         )
     for name, value in result.get("like_for_like", {}).items():
         print(f"| {name} (same loss) | {value:.3f} | no target | |")
+    for name, value in result.get("floors", {}).items():
+        print(f"| {name} | {value:.3f} | no target | |")
 
 
 def profile_table():
