@@ -160,10 +160,10 @@ class EpochGate:
 
     Each fit runs in a greenlet, and at the end of every epoch switches back
     to the caller: all fits share the main thread. Threads would not do:
-    torch's OpenMP keeps one worker pool per thread that has used it, and
-    once the pools together hold more threads than there are cores, OpenMP
-    stops spinning between parallel regions; the seed network's epoch then
-    took 2-3x longer in a second thread than in the main one.
+    once the main thread had used torch, the seed network's epoch took 2-3x
+    longer in a second thread than in the main one (torch's OpenMP keeps its
+    worker pool per calling thread; setting OMP_WAIT_POLICY=active or
+    GOMP_SPINCOUNT did not remove the slowdown, so its exact cause is open).
 
     Parameters
     ----------
