@@ -87,6 +87,7 @@ def main():
 
     stats = {name: summary(values) for name, values in bce.items()}
     gaps = np.subtract(bce["skae"], bce["hand loop"])
+    gap_error = gaps.std(ddof=1) / np.sqrt(len(gaps))
     print(f"\ntest BCE over seeds 0-{args.seeds - 1}, {args.epochs} epochs")
     print("            seeds 0-2 mean   mean     stdev    min      max")
     for name, s in stats.items():
@@ -96,7 +97,7 @@ def main():
         )
     print(
         f"  skae - hand loop, per seed: mean {gaps.mean():+.5f}, "
-        f"standard error {gaps.std(ddof=1) / np.sqrt(len(gaps)):.5f}"
+        f"standard error {gap_error:.5f}"
     )
     print(
         f"  Keras (one seed): {SEED_BCE_KERAS_10K}; target for skae's mean over "
@@ -112,7 +113,7 @@ def main():
             "summary": stats,
             "skae_minus_hand_loop": {
                 "mean": float(gaps.mean()),
-                "standard_error": float(gaps.std(ddof=1) / np.sqrt(len(gaps))),
+                "standard_error": float(gap_error),
             },
             "keras_10k": SEED_BCE_KERAS_10K,
             "target_first_3_mean": SEED_BCE_TARGET,

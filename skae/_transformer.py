@@ -469,11 +469,10 @@ class AutoencoderTransformer(
             )
         # Scanning the decoding for overflow took a third of the time (10,000
         # rows of 784: 32.6 ms with it, 22.5 without); a bound from the codes'
-        # magnitude rules overflow out without reading the output.
-        # max and min, not np.abs(X).max(): a temporary |X| cost ~280 page
-        # faults per call when decoding 10,000 codes after a pause.
-        code_bound = max(X.max(), -X.min())
-        bound = self.net_.module_.decode_bound(code_bound)
+        # magnitude rules overflow out without reading the output. max and min
+        # rather than np.abs(X).max(), whose temporary |X| cost ~280 page
+        # faults per call after a pause.
+        bound = self.net_.module_.decode_bound(max(X.max(), -X.min()))
         return self._infer(self._decode, X, self.n_features_in_, bound=bound)
 
     def score_samples(self, X):
@@ -745,7 +744,7 @@ class AutoencoderTransformer(
         out = np.empty(shape, dtype=X.dtype)
         out_tensor = torch.from_numpy(out)
         X = np.ascontiguousarray(X)
-        row_bytes = self.net_.module_.activation_width() * out.itemsize
+        row_bytes = module.activation_width() * out.itemsize
         chunk = max(1, _INFERENCE_BUDGET // row_bytes)
         with torch.inference_mode():
             for start in range(0, X.shape[0], chunk):
