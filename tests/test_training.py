@@ -11,6 +11,7 @@ from sklearn.model_selection import train_test_split
 from skorch.callbacks import Callback, LRScheduler
 
 from skae import AutoencoderTransformer
+from skae._module import AutoencoderModule
 
 
 @pytest.fixture(scope="module")
@@ -21,6 +22,49 @@ def digits():
 
 def _fast(**params):
     return AutoencoderTransformer(**{"max_iter": 5, "random_state": 0, **params})
+
+
+# --- the training loop ---------------------------------------------------------------
+
+
+def _plain_torch_loop(X, hidden_layer_sizes, batch_size, epochs, random_state):
+    """Train the network as a hand-written torch loop, drawing skae's random numbers.
+
+    skae seeds a torch generator from ``random_state``, initialises the module
+    from it, draws once from it to seed dropout's global generator, then draws
+    one permutation per epoch.
+    """
+    seed = np.random.RandomState(random_state).randint(np.iinfo(np.int32).max)
+    generator = torch.Generator().manual_seed(int(seed))
+    module = AutoencoderModule(X.shape[1], 8, hidden_layer_sizes, generator=generator)
+    torch.randint(2**62, (1,), generator=generator)
+    optimizer = torch.optim.Adam(module.parameters(), lr=1e-3, eps=1e-7, fused=True)
+    criterion = torch.nn.BCEWithLogitsLoss()
+    X = torch.from_numpy(X)
+    for _ in range(epochs):
+        order = torch.randperm(len(X), generator=generator)
+        for start in range(0, len(X), batch_size):
+            batch = X[order[start : start + batch_size]]
+            optimizer.zero_grad()
+            loss = criterion(module(batch)[0], batch)
+            loss.backward()
+            optimizer.step()
+    return module
+
+
+@pytest.mark.parametrize("hidden_layer_sizes", [(), (16,)])
+def test_fit_trains_exactly_like_a_plain_torch_loop(digits, hidden_layer_sizes):
+    # skorch's bookkeeping must not change the arithmetic: same weights, bit for
+    # bit, as the loop a PyTorch user would write (last batch smaller included).
+    X = digits[0].astype(np.float32)
+    params = {"hidden_layer_sizes": hidden_layer_sizes, "batch_size": 100}
+    autoencoder = AutoencoderTransformer(8, max_iter=3, random_state=1, **params)
+    autoencoder.fit(X)
+    expected = _plain_torch_loop(X, hidden_layer_sizes, 100, 3, random_state=1)
+    fitted = dict(autoencoder.net_.module_.named_parameters())
+    assert len(X) % 100 != 0
+    for name, parameter in expected.named_parameters():
+        assert_array_equal(fitted[name].detach().numpy(), parameter.detach().numpy())
 
 
 # --- early stopping ----------------------------------------------------------------
