@@ -62,21 +62,33 @@ def reset_peak_rss():
         file.write("5")
 
 
-def hand_loop(X, hidden_layer_sizes=(), epochs=50, seed=0, on_epoch_end=None):
+def hand_loop(
+    X, hidden_layer_sizes=(), epochs=50, seed=0, on_epoch_end=None, stream="own"
+):
     """Train skae's network with the best hand-written torch loop.
 
     The reference skae is measured against: the same module and
     initialisation, logits + ``BCEWithLogitsLoss``, Adam (Keras' epsilon,
     fused), batches of 256 sliced from one tensor by a per-epoch ``randperm``.
     ``on_epoch_end``, if given, is called with the seconds of each epoch.
-    Returns the trained module and the seconds of every epoch.
+    With ``stream="own"`` the torch generator is seeded with ``seed``; with
+    ``stream="skae"`` it draws the same random numbers as
+    ``AutoencoderTransformer(random_state=seed).fit``: the torch seed skae
+    derives from ``random_state``, and the one draw its fit makes for the
+    global generator, so both start from the same weights and see the same
+    batches. Returns the trained module and the seconds of every epoch.
     """
+    import numpy as np
     import torch
 
     from skae._module import AutoencoderModule
 
+    if stream == "skae":
+        seed = int(np.random.RandomState(seed).randint(np.iinfo(np.int32).max))
     generator = torch.Generator().manual_seed(seed)
     module = AutoencoderModule(X.shape[1], 32, hidden_layer_sizes, generator=generator)
+    if stream == "skae":
+        torch.randint(2**62, (1,), generator=generator)
     optimizer = torch.optim.Adam(module.parameters(), lr=1e-3, eps=1e-7, fused=True)
     criterion = torch.nn.BCEWithLogitsLoss()
     X = torch.from_numpy(X)

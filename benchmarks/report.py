@@ -138,18 +138,24 @@ def seed_spread_table():
         f"\n#### Seed network over {len(result['test_bce']['skae'])} seeds ({result['date'][:10]}, "
         f"`python benchmarks/seed_spread.py`, {result['data']}, {result['epochs']} epochs)\n"
     )
+    target = result["target_first_3_mean"]
     print(
-        "| test BCE | seeds 0-2 mean | mean | stdev | min | max |\n|---|---:|---:|---:|---:|---:|"
+        f"| test BCE | seeds 0-2 mean | mean | stdev | min | max | "
+        f"means of 3 seeds <= {target} |\n|---|---:|---:|---:|---:|---:|---:|"
     )
     for name, s in result["summary"].items():
         print(
             f"| {name} | {s['first_3_mean']:.5f} | {s['mean']:.5f} | {s['stdev']:.5f} | "
-            f"{s['min']:.5f} | {s['max']:.5f} |"
+            f"{s['min']:.5f} | {s['max']:.5f} | "
+            f"{s['means_of_3_meeting_target']} of {len(s['means_of_3'])} |"
         )
     gap = result["skae_minus_hand_loop"]
     print(
         f"\nskae - hand loop, seed by seed: {gap['mean']:+.5f} (standard error "
-        f"{gap['standard_error']:.5f}). Keras, one seed: {result['keras_10k']}."
+        f"{gap['standard_error']:.5f}). skae vs the hand loop drawing skae's random "
+        "numbers: largest difference "
+        f"{result['skae_vs_same_stream_max_abs_difference']:.1e}. "
+        f"Keras, one seed: {result['keras_10k']}."
     )
 
 
