@@ -384,8 +384,7 @@ def main():
     path = write_json(
         name,
         {
-            "command": "python "
-            + " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
+            "command": " ".join(["python benchmarks/compare_pca.py", *sys.argv[1:]]),
             "machine": machine(),
             "data": {
                 "description": description,
