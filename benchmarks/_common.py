@@ -78,17 +78,18 @@ def hand_loop(
     global generator, so both start from the same weights and see the same
     batches. Returns the trained module and the seconds of every epoch.
     """
-    import numpy as np
     import torch
 
     from skae._module import AutoencoderModule
+    from skae._transformer import _torch_generator
 
     if stream == "skae":
-        seed = int(np.random.RandomState(seed).randint(np.iinfo(np.int32).max))
-    generator = torch.Generator().manual_seed(seed)
+        generator = _torch_generator(seed)
+    else:
+        generator = torch.Generator().manual_seed(seed)
     module = AutoencoderModule(X.shape[1], 32, hidden_layer_sizes, generator=generator)
     if stream == "skae":
-        torch.randint(2**62, (1,), generator=generator)
+        torch.randint(2**62, (1,), generator=generator)  # what _forked_rng draws
     optimizer = torch.optim.Adam(module.parameters(), lr=1e-3, eps=1e-7, fused=True)
     criterion = torch.nn.BCEWithLogitsLoss()
     X = torch.from_numpy(X)

@@ -42,13 +42,13 @@ class ProfileSecondEpoch(Callback):
     def on_epoch_begin(self, net, **kwargs):
         if len(net.history) == 2:
             self.profiler = profile(activities=[ProfilerActivity.CPU])
-            self.profiler.__enter__()
+            self.profiler.start()
             self.start = time.perf_counter()
 
     def on_epoch_end(self, net, **kwargs):
         if len(net.history) == 2:
             self.seconds = time.perf_counter() - self.start
-            self.profiler.__exit__(None, None, None)
+            self.profiler.stop()
 
 
 def profile_fit(X, loss):

@@ -54,6 +54,17 @@ def _restored_on_error(estimator):
         raise
 
 
+def _torch_generator(random_state):
+    """Return the torch generator a fit draws from, seeded from `random_state`.
+
+    In a fit, the validation split (with early stopping) and the initial
+    weights draw from it first, then :func:`_forked_rng` takes one number
+    from it to seed dropout, then every epoch draws its shuffle and noise.
+    """
+    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+    return torch.Generator().manual_seed(int(seed))
+
+
 @contextlib.contextmanager
 def _forked_rng(generator, device):
     """Seed torch's global generator from ``generator`` and restore it after.
@@ -389,8 +400,7 @@ class AutoencoderTransformer(
             if X.dtype == np.float32 and not X.flags.c_contiguous:
                 X = np.ascontiguousarray(X)
             value_range = _value_range(X)
-            seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-            generator = torch.Generator().manual_seed(int(seed))
+            generator = _torch_generator(self.random_state)
             dataset = ArrayDataset(X)
             validation = None
             if self.early_stopping and not incremental:

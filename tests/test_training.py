@@ -12,6 +12,7 @@ from skorch.callbacks import Callback, LRScheduler
 
 from skae import AutoencoderTransformer
 from skae._module import AutoencoderModule
+from skae._transformer import _torch_generator
 
 
 @pytest.fixture(scope="module")
@@ -30,14 +31,12 @@ def _fast(**params):
 def _plain_torch_loop(X, hidden_layer_sizes, batch_size, epochs, random_state):
     """Train the network as a hand-written torch loop, drawing skae's random numbers.
 
-    skae seeds a torch generator from ``random_state``, initialises the module
-    from it, draws once from it to seed dropout's global generator, then draws
-    one permutation per epoch.
+    skae initialises the module from its generator, draws once from it to
+    seed dropout's global generator, then draws one permutation per epoch.
     """
-    seed = np.random.RandomState(random_state).randint(np.iinfo(np.int32).max)
-    generator = torch.Generator().manual_seed(int(seed))
+    generator = _torch_generator(random_state)
     module = AutoencoderModule(X.shape[1], 8, hidden_layer_sizes, generator=generator)
-    torch.randint(2**62, (1,), generator=generator)
+    torch.randint(2**62, (1,), generator=generator)  # what _forked_rng draws
     optimizer = torch.optim.Adam(module.parameters(), lr=1e-3, eps=1e-7, fused=True)
     criterion = torch.nn.BCEWithLogitsLoss()
     X = torch.from_numpy(X)
