@@ -93,7 +93,10 @@ class KerasAutoencoder:
 
 
 def keras_version():
-    """Return e.g. ``"3.15.1 (torch backend)"``, or None where Keras is missing."""
+    """Import Keras and return e.g. ``"3.15.1 (torch backend)"``; None if missing.
+
+    Keras runs on torch unless ``KERAS_BACKEND`` names another backend.
+    """
     if importlib.util.find_spec("keras") is None:
         return None
     os.environ.setdefault("KERAS_BACKEND", "torch")
