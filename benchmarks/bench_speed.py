@@ -52,13 +52,8 @@ TARGETS = {
 }
 
 
-# --- the systems: each trains for `epochs` epochs, calling ----------------------
-# --- on_epoch_end(seconds) with the duration of every epoch ------------------------
-
-
-def hand_loop_fit(X, hidden, epochs, on_epoch_end):
-    """Best hand loop: logits + BCEWithLogitsLoss, randperm + index_select."""
-    hand_loop(X, hidden, epochs, on_epoch_end=on_epoch_end)
+# --- the systems, with _common.hand_loop: each fit(X, hidden, epochs, -------------
+# --- on_epoch_end=...) calls on_epoch_end(seconds) after every epoch ---------------
 
 
 class _EpochEnd(Callback):
@@ -168,13 +163,13 @@ class EpochGate:
     Parameters
     ----------
     fit : callable
-        ``fit(on_epoch_end)`` trains, calling ``on_epoch_end(seconds)`` at the
+        ``fit(on_epoch_end=...)`` trains, calling ``on_epoch_end(seconds)`` at the
         end of every epoch with that epoch's duration.
     """
 
     def __init__(self, fit):
         caller = greenlet.getcurrent()
-        self._fit = greenlet.greenlet(lambda: fit(caller.switch))
+        self._fit = greenlet.greenlet(lambda: fit(on_epoch_end=caller.switch))
 
     def step(self):
         """Let the fit run its next epoch and return that epoch's seconds."""
@@ -346,12 +341,12 @@ def main():
     log(f"machine: {info}")
     log(f"data: Fashion-MNIST train {X.shape} {X.dtype}, test {X_test.shape}")
     systems = {
-        "hand loop": (hand_loop_fit, ()),
+        "hand loop": (hand_loop, ()),
         "skae": (skae_fit, ()),
         "MLPRegressor": (mlp_regressor, ()),
         "skae, loss='mse'": (skae_mse_fit, ()),
         "skorch default": (skorch_default, ()),
-        "hand loop deep": (hand_loop_fit, DEEP),
+        "hand loop deep": (hand_loop, DEEP),
         "skae deep": (skae_fit, DEEP),
     }
     epoch_times = measure_training(systems, X, args.rounds, args.pause, log)
