@@ -80,8 +80,8 @@ def hand_loop(
     """
     import torch
 
+    from skae._base import _torch_generator
     from skae._module import AutoencoderModule
-    from skae._transformer import _torch_generator
 
     if stream == "skae":
         generator = _torch_generator(seed)

@@ -138,26 +138,46 @@ class AutoencoderModule(nn.Module):
 
     def activation_width(self):
         """Return how many values one sample produces across all layers."""
-        return sum(
-            layer.out_features
-            for layer in self.modules()
-            if isinstance(layer, nn.Linear)
-        )
+        return sum(layer.out_features for layer in self._linear_layers())
 
-    def decode_bound(self, code_bound):
-        """Bound the magnitude of the decoding of codes bounded by `code_bound`.
+    def n_weights(self):
+        """Return the number of weights: the multiply-adds of one sample's pass."""
+        return sum(layer.weight.numel() for layer in self._linear_layers())
+
+    def _linear_layers(self):
+        return [layer for layer in self.modules() if isinstance(layer, nn.Linear)]
+
+    def decode_gain(self):
+        """Return how the decoder can grow a bound on its input, layer by layer.
 
         A linear layer maps inputs bounded by ``b`` to outputs bounded by
         ``max_i sum_j |W_ij| * b + max_i |bias_i|``, and every activation here
-        satisfies ``|f(x)| <= max(|x|, 1)``. Lets inference skip scanning a
-        decoding for overflow when none is possible.
+        satisfies ``|f(x)| <= max(|x|, 1)``. The list holds, for each layer,
+        ``(max row sum, max |bias|)`` for a linear one and None for an
+        activation; :func:`decode_bound` applies it to a bound on the codes.
         """
-        bound = float(code_bound)
+        gain = []
         for layer in self.decoder:
             if isinstance(layer, nn.Linear):
                 row_sums = layer.weight.detach().abs().sum(dim=1)
                 bias = layer.bias.detach().abs().max()
-                bound = row_sums.max().item() * bound + bias.item()
+                gain.append((row_sums.max().item(), bias.item()))
             else:
-                bound = max(bound, 1.0)
-        return bound
+                gain.append(None)
+        return gain
+
+    def decode_bound(self, code_bound):
+        """Bound the magnitude of the decoding of codes bounded by `code_bound`.
+
+        Lets inference skip scanning a decoding for overflow when none is
+        possible; see :meth:`decode_gain`.
+        """
+        return decode_bound(self.decode_gain(), code_bound)
+
+
+def decode_bound(gain, code_bound):
+    """Apply a decoder's :meth:`AutoencoderModule.decode_gain` to a code bound."""
+    bound = float(code_bound)
+    for layer in gain:
+        bound = max(bound, 1.0) if layer is None else layer[0] * bound + layer[1]
+    return bound

@@ -6,22 +6,27 @@ import warnings
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping
+from skorch.callbacks import Callback, EarlyStopping
 from skorch.utils import to_tensor
+
+# Data whose float32 copy fits in this many bytes is converted once, not batch
+# by batch; larger data (a memmap, say) is never copied whole.
+_CONVERT_ONCE_BYTES = 64 * 2**20
 
 
 class ArrayDataset(torch.utils.data.Dataset):
     """Rows of one array, each sample its own target, served as float32 batches.
 
     A float32 C-contiguous array is shared with a tensor and batches are
-    gathered with ``index_select``, the fastest path. Any other array (float64,
-    integers, a read-only ``np.memmap`` of uint8 ...) is converted batch by
-    batch, so that no float32 copy of the whole data is made.
+    gathered with ``index_select``, the fastest path. Another array whose
+    float32 copy takes at most 64 MiB is converted once; any larger one
+    (float64, integers, a read-only ``np.memmap`` of uint8 ...) is converted
+    batch by batch, so that no float32 copy of the whole data is made.
 
     Parameters
     ----------
     X : ndarray or torch.Tensor of shape (n_samples, n_features)
-        The data; it is never copied.
+        The data; copied only as described above.
 
     indices : torch.Tensor of int64, default=None
         The rows of `X` that make up this dataset (e.g. a validation split),
@@ -29,8 +34,16 @@ class ArrayDataset(torch.utils.data.Dataset):
     """
 
     def __init__(self, X, indices=None):
+        if (
+            isinstance(X, np.ndarray)
+            and not isinstance(X, np.memmap)
+            and X.dtype != np.float32
+            and X.size * 4 <= _CONVERT_ONCE_BYTES
+        ):
+            # Converting sklearn-sized data once costs less than every batch.
+            X = np.ascontiguousarray(X, dtype=np.float32)
         if isinstance(X, np.ndarray) and X.dtype == np.float32 and X.flags.c_contiguous:
-            X = _shared_tensor(X)
+            X = as_tensor(X)
         self.X = X
         self.indices = indices
 
@@ -68,12 +81,14 @@ class ArrayDataset(torch.utils.data.Dataset):
         )
 
 
-def _shared_tensor(X):
+def as_tensor(X):
     """Share the memory of a numpy array with a tensor, read-only arrays too.
 
     torch warns that it cannot protect a read-only array from writes; skae
     never writes to its input.
     """
+    if X.flags.writeable:
+        return torch.from_numpy(X)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The given NumPy array is not")
         return torch.from_numpy(X)
@@ -172,11 +187,48 @@ class AutoencoderNet(NeuralNet):
         self.activity_regularization = activity_regularization
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
-        # skorch switches the train/eval mode before every batch, which costs
-        # about 5% of an epoch of the seed network; once per pass is enough.
+        # skorch's loop notifies every callback of every batch and switches the
+        # train/eval mode before each; on a small fit that bookkeeping costs as
+        # much as the arithmetic. Here the mode is set once per pass and
+        # callbacks hear of batches only if one of them listens. The history
+        # records the same per-batch loss and size as skorch's loop.
+        if iterator is None:
+            return
         self.module_.train(training)
         self.criterion_.train(training)
-        super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+        notify = self._listens("on_batch_begin") or self._listens("on_batch_end")
+        batches = list.__getitem__(self.history, -1)["batches"]
+        batch_count = 0
+        for batch in iterator:
+            if notify:
+                self.notify("on_batch_begin", batch=batch, training=training)
+            else:
+                batches.append({})
+            step = step_fn(batch, **fit_params)
+            batches[-1][prefix + "_loss"] = step["loss"].item()
+            batches[-1][prefix + "_batch_size"] = len(batch[1])
+            if notify:
+                self.notify("on_batch_end", batch=batch, training=training, **step)
+            batch_count += 1
+        self.history.record(prefix + "_batch_count", batch_count)
+
+    def train_step(self, batch, **fit_params):
+        # skorch wraps each step in a closure for optimizers that need one
+        # (LBFGS) and notifies on_grad_computed; Adam needs no closure, so
+        # the closure runs only when a callback listens to gradients.
+        if self._listens("on_grad_computed"):
+            return super().train_step(batch, **fit_params)
+        self._zero_grad_optimizer()
+        step = self.train_step_single(batch, **fit_params)
+        self._step_optimizer(None)
+        return step
+
+    def _listens(self, hook):
+        """Whether any callback does something on `hook`."""
+        return any(
+            getattr(type(callback), hook) is not getattr(Callback, hook)
+            for _, callback in self.callbacks_
+        )
 
     def train_step_single(self, batch, **fit_params):
         Xi, yi = batch

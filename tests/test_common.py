@@ -2,9 +2,9 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skae import AutoencoderTransformer
+from skae import AutoencoderOutlierDetector, AutoencoderTransformer
 
-ESTIMATORS = [
+TRANSFORMERS = [
     AutoencoderTransformer(max_iter=5, random_state=0),
     AutoencoderTransformer(
         n_components=4, hidden_layer_sizes=(64,), max_iter=5, random_state=0
@@ -30,7 +30,26 @@ ESTIMATORS = [
     ),
 ]
 
+DETECTORS = [
+    # the one-layer network, with contamination "auto" and as a fraction
+    AutoencoderOutlierDetector(max_iter=5, random_state=0),
+    AutoencoderOutlierDetector(
+        n_components=4, contamination=0.1, max_iter=5, random_state=0
+    ),
+    # a deep network with early stopping
+    AutoencoderOutlierDetector(
+        n_components=4,
+        hidden_layer_sizes=(32, 16),
+        early_stopping=True,
+        n_iter_no_change=2,
+        max_iter=5,
+        random_state=0,
+    ),
+]
 
-@parametrize_with_checks(ESTIMATORS, expected_failed_checks=lambda estimator: {})
+
+@parametrize_with_checks(
+    TRANSFORMERS + DETECTORS, expected_failed_checks=lambda estimator: {}
+)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

@@ -24,6 +24,7 @@ from sklearn.model_selection import GridSearchCV
 from skorch.callbacks import Callback
 
 from skae import AutoencoderTransformer
+from skae._net import ArrayDataset
 
 
 @pytest.fixture(scope="module")
@@ -197,8 +198,11 @@ def test_memmap_input_is_read_without_copying(X, tmp_path):
     stored[:] = (X * 16).astype(np.uint8)
     stored.flush()
     data = np.memmap(path, dtype=np.uint8, mode="r", shape=X.shape)
-    model = AutoencoderTransformer(n_components=4, max_iter=2, random_state=0).fit(data)
+    model = AutoencoderTransformer(
+        n_components=4, batch_size=256, max_iter=2, random_state=0
+    ).fit(data)
     assert model.loss_ == "mse"
+    assert ArrayDataset(data).X is data  # batches are read from the memmap
     assert model.net_.history[-1]["batches"][0]["train_batch_size"] == 256
     assert np.isfinite(model.transform(data)).all()
 
@@ -210,7 +214,7 @@ def test_values_beyond_float32_are_rejected_before_training():
 
 
 def test_methods_refuse_to_return_overflowed_values(fitted):
-    X = np.full((2, 64), 1e300)  # finite, but its loss overflows
+    X = np.full((2, 64), 1e300)  # finite, but its error overflows
     with pytest.raises(
         ValueError, match="produced non-finite values from finite input"
     ):

@@ -6,6 +6,7 @@ import pytest
 import scipy.sparse as sp
 import torch
 from numpy.testing import assert_allclose, assert_array_equal
+from scipy import special
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
@@ -13,7 +14,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import Pipeline
 
-from skae import AutoencoderTransformer, _transformer
+from skae import AutoencoderTransformer, _base
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +49,34 @@ def test_defaults_reproduce_the_seed_network(digits):
     assert isinstance(net.optimizer_, torch.optim.Adam)
     assert net.optimizer_.defaults["eps"] == 1e-7
     assert net.optimizer_.defaults["lr"] == 1e-3
-    assert net.batch_size == 256
-    assert AutoencoderTransformer().max_iter == 50
     assert isinstance(net.criterion_, torch.nn.BCEWithLogitsLoss)
+
+
+def test_auto_schedule_is_the_seed_schedule_on_60000_rows():
+    assert AutoencoderTransformer()._schedule(60_000) == (256, 50)
+
+
+@pytest.mark.parametrize("n_samples", [1, 10, 90, 1797, 4096, 10_000, 10**6])
+def test_auto_schedule_trains_at_least_6000_steps_and_50_epochs(n_samples):
+    batch_size, epochs = AutoencoderTransformer()._schedule(n_samples)
+    assert 32 <= batch_size <= 256
+    assert epochs >= 50
+    assert -(-n_samples // batch_size) * epochs >= 6000
+
+
+def test_explicit_schedule_is_used_as_given(digits):
+    X, _ = digits
+    autoencoder = AutoencoderTransformer(batch_size=100, max_iter=3).fit(X)
+    assert autoencoder.batch_size_ == 100
+    assert autoencoder.net_.batch_size == 100
+    assert autoencoder.n_iter_ == 3
+
+
+def test_auto_schedule_on_digits(digits):
+    X, _ = digits
+    autoencoder = AutoencoderTransformer(random_state=0).fit(X[:200])
+    assert autoencoder.batch_size_ == 32  # 200 // 16 = 12, raised to 32
+    assert autoencoder.n_iter_ == 858  # 7 steps an epoch, 6000 steps
 
 
 def test_hidden_layer_sizes_are_mirrored_in_the_decoder(digits):
@@ -190,13 +216,40 @@ def test_mse_model_reconstructs_outside_unit_range(digits):
     assert reconstruction.max() > 5
 
 
-def test_score_is_minus_mean_binary_cross_entropy(fitted, digits):
+def test_score_samples_is_minus_the_binary_kl_divergence(fitted, digits):
     X, _ = digits
     p = fitted.inverse_transform(fitted.transform(X))
-    p = np.clip(p, 1e-12, 1 - 1e-12)
-    bce = -(X * np.log(p) + (1 - X) * np.log(1 - p))
-    assert_allclose(fitted.score_samples(X), -bce.mean(axis=1), rtol=1e-6)
-    assert_allclose(fitted.score(X), -bce.mean(), rtol=1e-6)
+    kl = special.rel_entr(X, p) + special.rel_entr(1 - X, 1 - p)  # 0 log 0 = 0
+    assert_allclose(fitted.score_samples(X), -kl.mean(axis=1), rtol=1e-6)
+    assert_allclose(fitted.score(X), -kl.mean(), rtol=1e-6)
+
+
+def test_score_samples_of_a_perfect_reconstruction_is_zero(digits):
+    # Pixels of exactly 0 and 1, reconstructed as themselves: no error,
+    # whatever the brightness (the cross-entropy alone grows with it).
+    X, _ = digits
+    model = _fast().fit(X)
+    target = (X[:1] > 0.5).astype(float)
+    with torch.no_grad():
+        model.net_.module_.decoder[-1].weight.zero_()
+        model.net_.module_.decoder[-1].bias.copy_(torch.from_numpy(target[0] * 80 - 40))
+    model._prepare_inference()
+    assert target.mean() > 0.2
+    assert_allclose(model.score_samples(target), [0.0], atol=1e-15)
+
+
+def test_score_samples_outside_the_unit_range_adds_the_squared_excess(fitted, digits):
+    # New data scaled like the training data may leave [0, 1], where the KL
+    # divergence is undefined: such a value counts as the nearest bound plus
+    # its squared distance to it.
+    X, _ = digits
+    outside = X[:5].copy()
+    outside[:, 0] = [-0.5, 1.5, 2.0, 1.0, 0.0]
+    p = fitted.inverse_transform(fitted.transform(outside))
+    inside = np.clip(outside, 0, 1)
+    error = special.rel_entr(inside, p) + special.rel_entr(1 - inside, 1 - p)
+    error += (outside - inside) ** 2
+    assert_allclose(fitted.score_samples(outside), -error.mean(axis=1), rtol=1e-6)
 
 
 def test_score_is_minus_mean_squared_error(digits):
@@ -475,7 +528,7 @@ def test_inference_in_many_chunks_equals_inference_in_one(digits, dtype, monkeyp
     one_chunk = (codes, model.inverse_transform(codes), model.score_samples(X))
     # A budget of 7 rows' activations: 1,797 rows in 257 chunks, the last short.
     row_bytes = model.net_.module_.activation_width() * np.dtype(dtype).itemsize
-    monkeypatch.setattr(_transformer, "_INFERENCE_BUDGET", 7 * row_bytes)
+    monkeypatch.setattr(_base, "_INFERENCE_BUDGET", 7 * row_bytes)
     chunked = (
         model.transform(X),
         model.inverse_transform(codes),

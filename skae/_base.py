@@ -1,0 +1,795 @@
+"""What every autoencoder estimator of skae shares.
+
+:class:`_BaseAutoencoder` holds the parameters, their validation, the training
+schedule, the fit loop (through a skorch net), persistence and chunked
+inference. Each public estimator adds only its mixins and its own methods:
+:class:`~skae.AutoencoderTransformer` its ``transform`` and
+``inverse_transform``, :class:`~skae.AutoencoderOutlierDetector` its
+``contamination`` and ``predict``.
+"""
+
+import contextlib
+import copy
+import math
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch.callbacks import ProgressBar
+from skorch.helper import predefined_split
+from skorch.history import History
+from torch.nn import functional as F
+
+from ._module import ACTIVATIONS, AutoencoderModule
+from ._net import (
+    ArrayDataset,
+    AutoencoderNet,
+    BatchIterator,
+    BestWeightsEarlyStopping,
+    as_tensor,
+)
+from ._threads import n_threads, torch_threads
+
+# Inference runs in chunks of rows whose layer activations fit in this many
+# bytes, so that a large X costs bounded temporary memory. Fewer, larger chunks
+# are faster: each torch call pays a thread wake-up (decoding 10,000 rows with
+# the seed network, paired against PCA: 0.67x in one chunk, 0.76x in chunks
+# of 2,048 rows).
+_INFERENCE_BUDGET = 64 * 2**20
+
+# The training schedule of ``batch_size='auto'`` and ``max_iter='auto'``. The
+# seed's schedule (60,000 rows in batches of 256 for 50 epochs: 11,750 Adam
+# steps) is kept wherever it gives at least _MIN_STEPS steps; smaller data
+# gets smaller batches and more epochs, until it has had _MIN_STEPS steps.
+_MAX_BATCH_SIZE = 256
+_MIN_BATCH_SIZE = 32
+_MIN_BATCHES_PER_EPOCH = 16
+_MIN_EPOCHS = 50
+_MIN_STEPS = 6000
+
+TRAINING_PARAMETERS_DOC = """\
+    n_components : int, default=32
+        Size of the code. It may exceed the number of features.
+
+    hidden_layer_sizes : array-like of int, default=()
+        Widths of the encoder's hidden layers between the input and the code.
+        The decoder mirrors them. The default has none, as in the classic
+        Keras MNIST autoencoder.
+
+    activation : {'relu', 'tanh', 'sigmoid', 'gelu'}, default='relu'
+        Activation of the hidden layers and of the code.
+
+    loss : {'auto', 'bce', 'mse'}, default='auto'
+        Reconstruction loss. ``'bce'`` is the binary cross-entropy with a
+        sigmoid output and needs data in [0, 1]; ``'mse'`` is the mean squared
+        error with a linear output. ``'auto'`` uses ``'bce'`` when every
+        training value lies in [0, 1] and ``'mse'`` otherwise.
+
+    alpha : float, default=0.0
+        Strength of the L2 penalty (weight decay in Adam).
+
+    dropout : float, default=0.0
+        Dropout probability between hidden layers, during training only.
+
+    noise : float, default=0.0
+        Corruption of the inputs during training only, which makes a denoising
+        autoencoder: the standard deviation of Gaussian noise, or the fraction
+        of inputs set to zero with ``noise_type='masking'``. The target stays
+        the clean input.
+
+    noise_type : {'gaussian', 'masking'}, default='gaussian'
+        Kind of noise added with `noise`.
+
+    activity_regularization : float, default=0.0
+        Weight of an L1 penalty on the code, added to the training loss (summed
+        over components, averaged over samples, like Keras'
+        ``activity_regularizer``): it makes codes sparse.
+
+    batch_size : int or 'auto', default='auto'
+        Number of samples per gradient step. ``'auto'`` uses
+        ``min(256, max(32, n_samples // 16))``: the classic example's 256 on
+        4,096 samples or more, and at least 16 steps per epoch on smaller
+        data, never below 32 samples per step, where a step's fixed cost
+        dominates.
+
+    learning_rate_init : float, default=1e-3
+        Learning rate of Adam.
+
+    max_iter : int or 'auto', default='auto'
+        Number of epochs (passes over the training data). ``'auto'`` trains
+        at least 50 epochs and at least 6,000 gradient steps: on 60,000 rows
+        in batches of 256 that is the classic example's 50 epochs, while a few
+        hundred rows get thousands of epochs. A fixed number of epochs leaves
+        small data barely trained (50 epochs of 7 steps on the 1,797 digits),
+        and the number of steps, not of epochs, decides how far Adam gets.
+
+    tol : float, default=1e-4
+        With early stopping, the validation loss must fall by at least `tol`
+        to count as an improvement.
+
+    early_stopping : bool, default=False
+        Hold out `validation_fraction` of the training data, stop when its
+        loss has not improved for `n_iter_no_change` epochs, and restore the
+        weights of the best epoch. With False no data is held out.
+
+    validation_fraction : float, default=0.1
+        Fraction of the training data held out for early stopping.
+
+    n_iter_no_change : int, default=10
+        Epochs without improvement before early stopping stops.
+
+    warm_start : bool, default=False
+        Let :meth:`fit` continue from the fitted weights (and optimizer state)
+        for another `max_iter` epochs instead of starting afresh. The network's
+        shape must be unchanged.
+
+    callbacks : tuple of skorch callbacks, default=None
+        Extra skorch callbacks for the net, e.g. ``LRScheduler``,
+        ``Checkpoint`` or ``GradientNormClipping``, as instances or as
+        ``(name, callback)`` pairs. They are used as given, as skorch does.
+
+    n_jobs : int, default=None
+        Number of torch threads for training and inference, set for the
+        duration of each call and restored afterwards. None chooses by the
+        size of the work: one thread when a training step or an inference
+        chunk is small (below 2 million multiply-adds, e.g. the one-layer
+        network on a few hundred features), where more threads cost more than
+        they save and collapse when another process shares the cores;
+        torch's own setting (``torch.get_num_threads()``) otherwise. ``-1``
+        means every core; pass ``n_jobs=1`` on a machine whose cores other
+        processes use.
+
+    random_state : int, RandomState instance or None, default=None
+        Determines the initial weights, the validation split, the shuffling of
+        the batches, the noise and dropout. Pass an int for reproducible
+        results across multiple function calls.
+        See :term:`Glossary <random_state>`. Dropout draws from torch's global
+        generator, which training seeds from `random_state` and then restores
+        to its previous state, so the caller's random numbers are unchanged.
+
+    device : str, default='cpu'
+        Torch device to train and infer on: ``'cpu'``, ``'cuda'``,
+        ``'cuda:N'``, or ``'auto'`` for CUDA when it is available.
+
+    verbose : int, default=0
+        ``1`` prints one line per epoch (epoch, training loss, seconds, and
+        the validation loss with `early_stopping`); ``2`` also shows a progress
+        bar within each epoch.
+"""
+
+FITTED_ATTRIBUTES_DOC = """\
+    net_ : skorch.NeuralNet
+        The fitted skorch net; its ``module_`` is the torch autoencoder and its
+        ``history`` the training log.
+
+    loss_ : {'bce', 'mse'}
+        The loss that was used.
+
+    batch_size_ : int
+        The batch size that was used (`batch_size`, resolved).
+
+    loss_curve_ : list of float
+        Mean training loss of every epoch.
+
+    validation_loss_curve_ : list of float or None
+        Validation loss of every epoch with early stopping, else None.
+
+    best_loss_ : float
+        Lowest validation loss with early stopping, else lowest training loss.
+
+    n_iter_ : int
+        Number of epochs run, over all calls to :meth:`fit` with `warm_start`
+        (and to ``partial_fit`` where there is one).
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X`
+        has feature names that are all strings.
+"""
+
+
+def fill_doc(cls):
+    """Put the shared parameter and attribute sections into a class docstring."""
+    cls.__doc__ = cls.__doc__.replace(
+        "    {training_parameters}\n", TRAINING_PARAMETERS_DOC
+    ).replace("    {fitted_attributes}\n", FITTED_ATTRIBUTES_DOC)
+    return cls
+
+
+class _BaseAutoencoder(BaseEstimator):
+    """Base of skae's estimators: parameters, training, persistence, inference.
+
+    Not for direct use: subclasses add their mixins and public methods.
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": ["array-like"],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "loss": [StrOptions({"auto", "bce", "mse"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "noise": [Interval(Real, 0, None, closed="left")],
+        "noise_type": [StrOptions({"gaussian", "masking"})],
+        "activity_regularization": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
+        "callbacks": [None, "array-like"],
+        "n_jobs": [
+            None,
+            Interval(Integral, 1, None, closed="left"),
+            Interval(Integral, None, -1, closed="right"),
+        ],
+        "random_state": ["random_state"],
+        "device": [str],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        n_components=32,
+        *,
+        hidden_layer_sizes=(),
+        activation="relu",
+        loss="auto",
+        alpha=0.0,
+        dropout=0.0,
+        noise=0.0,
+        noise_type="gaussian",
+        activity_regularization=0.0,
+        batch_size="auto",
+        learning_rate_init=1e-3,
+        max_iter="auto",
+        tol=1e-4,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        warm_start=False,
+        callbacks=None,
+        n_jobs=None,
+        random_state=None,
+        device="cpu",
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.loss = loss
+        self.alpha = alpha
+        self.dropout = dropout
+        self.noise = noise
+        self.noise_type = noise_type
+        self.activity_regularization = activity_regularization
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.callbacks = callbacks
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+
+    # --- training ------------------------------------------------------------
+
+    def _fit(self, X, *, incremental=False):
+        """Train on `X`: afresh, or on from the fitted weights.
+
+        ``incremental`` runs one epoch, as ``partial_fit``; otherwise `max_iter`
+        epochs, continuing from the fitted weights with `warm_start`. Returns
+        the validated `X`. A fit that fails leaves the estimator as it was.
+        """
+        continue_training = hasattr(self, "net_") and (incremental or self.warm_start)
+        with _restored_on_error(self):
+            module_params = self._module_params()
+            device = _resolve_device(self.device)
+            if self.noise_type == "masking" and self.noise >= 1:
+                raise ValueError(
+                    f"noise={self.noise} would mask every input; with "
+                    "noise_type='masking', noise is the fraction of inputs set "
+                    "to zero and must be below 1."
+                )
+            # Any numeric dtype is kept as is and converted to float32 batch by
+            # batch: a uint8 memmap is never copied whole.
+            X = validate_data(self, X, dtype="numeric", reset=not continue_training)
+            if X.dtype == np.float32 and not X.flags.c_contiguous:
+                X = np.ascontiguousarray(X)
+            value_range = _value_range(X)
+            generator = _torch_generator(self.random_state)
+            dataset = ArrayDataset(X)
+            validation = None
+            if self.early_stopping and not incremental:
+                dataset, validation = dataset.split(
+                    self._n_validation(len(X)), generator
+                )
+            self.batch_size_, epochs = self._schedule(len(dataset))
+            if incremental:
+                epochs = 1
+
+            module_params["n_features"] = X.shape[1]
+            if continue_training:
+                self._check_same_network(module_params)
+                self._check_loss(value_range, fitted=self.loss_)
+                # Train a copy, so that a failed fit leaves the fitted net intact.
+                module = copy.deepcopy(self.net_.module_)
+                previous = self.net_
+            else:
+                self.loss_ = self._check_loss(value_range)
+                module = AutoencoderModule(**module_params, generator=generator)
+                previous = None
+            self.net_ = self._build_net(
+                module,
+                device,
+                generator,
+                validation=validation,
+                incremental=incremental,
+            )
+            self.net_.initialize()
+            if previous is not None:
+                self._carry_over(previous)
+            work = self.batch_size_ * module.n_weights()
+            with torch_threads(n_threads(self.n_jobs, work)):
+                with _forked_rng(generator, device):
+                    self.net_.partial_fit(dataset, epochs=epochs)
+            self._check_interrupted(epochs, len(previous.history) if previous else 0)
+            # Drop the reference to the training data held by the split.
+            self.net_.train_split = None
+            self._prepare_inference()
+        return X
+
+    def _schedule(self, n_samples):
+        """Return ``(batch_size, epochs)`` for `n_samples` training rows."""
+        batch_size = self.batch_size
+        if batch_size == "auto":
+            batch_size = min(
+                _MAX_BATCH_SIZE,
+                max(_MIN_BATCH_SIZE, n_samples // _MIN_BATCHES_PER_EPOCH),
+            )
+        epochs = self.max_iter
+        if epochs == "auto":
+            steps_per_epoch = math.ceil(n_samples / batch_size)
+            epochs = max(_MIN_EPOCHS, math.ceil(_MIN_STEPS / steps_per_epoch))
+        return batch_size, epochs
+
+    def _module_params(self):
+        hidden_layer_sizes = tuple(np.atleast_1d(self.hidden_layer_sizes).tolist())
+        if not all(
+            isinstance(size, Integral) and size > 0 for size in hidden_layer_sizes
+        ):
+            raise ValueError(
+                "hidden_layer_sizes must contain positive integers only, got "
+                f"{self.hidden_layer_sizes!r}."
+            )
+        return {
+            "n_features": None,  # set from the data
+            "n_components": self.n_components,
+            "hidden_layer_sizes": hidden_layer_sizes,
+            "activation": self.activation,
+            "dropout": self.dropout,
+        }
+
+    def _check_same_network(self, module_params):
+        fitted = self.net_.module_.get_params()
+        for name, value in module_params.items():
+            if name != "n_features" and fitted[name] != value:
+                raise ValueError(
+                    f"Cannot continue training (warm_start or partial_fit) with "
+                    f"{name}={value!r}: the fitted network has {name}="
+                    f"{fitted[name]!r}. Refit with warm_start=False instead."
+                )
+
+    def _n_validation(self, n_samples):
+        n_valid = int(np.ceil(self.validation_fraction * n_samples))
+        if n_samples - n_valid < 1:
+            raise ValueError(
+                f"early_stopping holds out validation_fraction="
+                f"{self.validation_fraction} of the data, which leaves no training "
+                f"data from n_samples = {n_samples}; got {n_samples} sample(s). "
+                "Pass more data or set early_stopping=False."
+            )
+        return n_valid
+
+    def _check_interrupted(self, epochs, n_before):
+        """Warn when training ended early for another reason than early stopping.
+
+        skorch ends training quietly on KeyboardInterrupt (Ctrl-C); the weights
+        reached so far are kept, and the history loses the unfinished epoch.
+        """
+        history = self.net_.history
+        if len(history) > n_before and "train_loss" not in history[-1]:
+            history.pop()
+        done = len(history) - n_before
+        stopper = dict(self.net_.callbacks_).get("early_stopping")
+        stopped_early = stopper is not None and stopper.misses_ >= stopper.patience
+        if done < epochs and not stopped_early:
+            warnings.warn(
+                f"Training was interrupted after {done} of {epochs} epochs; the "
+                "estimator keeps the weights reached so far and can be used.",
+                UserWarning,
+            )
+
+    def _carry_over(self, previous):
+        """Continue from ``previous``: its optimizer state and history."""
+        state = copy.deepcopy(previous.optimizer_.state_dict())
+        optimizer = self.net_.optimizer_
+        defaults = [dict(group) for group in optimizer.param_groups]
+        optimizer.load_state_dict(state)
+        # Keep the moments, but the current lr and weight decay.
+        for group, default in zip(optimizer.param_groups, defaults):
+            group["lr"], group["weight_decay"] = default["lr"], default["weight_decay"]
+        self.net_.history = History(previous.history)
+
+    def _check_loss(self, value_range, fitted=None):
+        if fitted is not None and self.loss not in ("auto", fitted):
+            raise ValueError(
+                f"Cannot continue training (warm_start or partial_fit) with "
+                f"loss={self.loss!r}: the fitted network uses loss_={fitted!r}. "
+                "Refit with warm_start=False instead."
+            )
+        loss = fitted or self.loss
+        low, high = value_range
+        in_unit_range = low >= 0 and high <= 1
+        if loss == "auto":
+            return "bce" if in_unit_range else "mse"
+        if loss == "bce" and not in_unit_range:
+            raise ValueError(
+                f"loss='bce' needs training values in [0, 1], but X ranges over "
+                f"[{low:.4g}, {high:.4g}]. Scale X first, e.g. with "
+                "sklearn.preprocessing.MinMaxScaler, or use loss='mse'."
+            )
+        return loss
+
+    def _build_net(self, module, device, generator, validation=None, incremental=False):
+        criterion = (
+            torch.nn.BCEWithLogitsLoss if self.loss_ == "bce" else torch.nn.MSELoss
+        )
+        return AutoencoderNet(
+            module=module,
+            criterion=criterion,
+            optimizer=torch.optim.Adam,
+            lr=self.learning_rate_init,
+            optimizer__eps=1e-7,
+            optimizer__weight_decay=self.alpha,
+            optimizer__fused=torch.device(device).type in ("cpu", "cuda"),
+            batch_size=self.batch_size_,
+            iterator_train=BatchIterator,
+            iterator_train__shuffle=True,
+            iterator_train__generator=generator,
+            iterator_train__noise=self.noise,
+            iterator_train__noise_type=self.noise_type,
+            iterator_valid=BatchIterator,
+            train_split=None if validation is None else predefined_split(validation),
+            activity_regularization=self.activity_regularization,
+            callbacks=self._callbacks(incremental),
+            predict_nonlinearity=None,
+            device=device,
+            verbose=self.verbose,
+            # PrintLog formats a table every epoch even when it prints nothing.
+            **({} if self.verbose else {"callbacks__print_log": None}),
+        )
+
+    def _callbacks(self, incremental):
+        callbacks = list(self.callbacks or ())
+        if self.early_stopping and not incremental:
+            early_stopping = BestWeightsEarlyStopping(
+                monitor="valid_loss",
+                patience=self.n_iter_no_change,
+                threshold=self.tol,
+                threshold_mode="abs",
+                load_best=True,
+            )
+            callbacks.append(("early_stopping", early_stopping))
+        if self.verbose >= 2:
+            callbacks.append(("progress_bar", ProgressBar()))
+        return callbacks
+
+    # --- fitted state ----------------------------------------------------------
+
+    @property
+    def loss_curve_(self):
+        check_is_fitted(self)
+        return [float(loss) for loss in self.net_.history[:, "train_loss"]]
+
+    @property
+    def validation_loss_curve_(self):
+        check_is_fitted(self)
+        losses = [
+            epoch["valid_loss"] for epoch in self.net_.history if "valid_loss" in epoch
+        ]
+        return [float(loss) for loss in losses] if losses else None
+
+    @property
+    def best_loss_(self):
+        return min(self.validation_loss_curve_ or self.loss_curve_)
+
+    @property
+    def n_iter_(self):
+        check_is_fitted(self)
+        return len(self.net_.history)
+
+    @property
+    def _n_features_out(self):
+        return self.net_.module_.n_components
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = self.device != "cpu"
+        return tags
+
+    # --- persistence -----------------------------------------------------------
+
+    def __getstate__(self):
+        # Store plain arrays, not pickled torch objects, so that a file loads
+        # with another torch version and on a machine without the fit's GPU.
+        state = dict(super().__getstate__())
+        state.pop("_inference", None)
+        net = state.pop("net_", None)
+        if net is not None:
+            state["_net_state"] = {
+                "device": str(net.device),
+                "module_params": net.module_.get_params(),
+                "module": _to_numpy(net.module_.state_dict()),
+                "optimizer": _to_numpy(net.optimizer_.state_dict()),
+                "history": net.history.to_list(),
+            }
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        net_state = state.pop("_net_state", None)
+        super().__setstate__(state)
+        if net_state is None:
+            return
+        device = net_state["device"]
+        if device.startswith("cuda") and not torch.cuda.is_available():
+            device = "cpu"
+        module = AutoencoderModule(
+            **net_state["module_params"], generator=torch.Generator()
+        )
+        module.load_state_dict(_to_torch(net_state["module"]))
+        self.net_ = self._build_net(module, device, generator=torch.Generator())
+        self.net_.initialize()
+        self.net_.optimizer_.load_state_dict(_to_torch(net_state["optimizer"]))
+        self.net_.history = History(net_state["history"])
+        self._prepare_inference()
+
+    # --- inference -------------------------------------------------------------
+
+    def _prepare_inference(self):
+        """Do once what every inference call would otherwise redo.
+
+        The float64 copy of the module (float64 input is inferred in float64)
+        and the decoder's growth bound are made here, at the end of a fit or
+        on loading, never per call.
+        """
+        module = self.net_.module_.eval()
+        self._inference = _Inference(module, self.loss_ == "bce")
+
+    def _validate_rows(self, X):
+        """Check `X` for inference: fitted, same features, float dtype kept."""
+        check_is_fitted(self)
+        return validate_data(self, X, dtype=[np.float32, np.float64], reset=False)
+
+    def score_samples(self, X):
+        """Minus the reconstruction error of each sample: higher is more normal.
+
+        With ``loss_ == 'bce'`` the error is the binary Kullback-Leibler
+        divergence between each value and its reconstruction, which is the
+        binary cross-entropy less the entropy of the value itself: 0 for a
+        perfect reconstruction whatever the sample's brightness. A value
+        outside [0, 1], where the divergence is not defined (new data scaled
+        like the training data may exceed it), counts as the nearest bound
+        plus its squared distance to it. With ``'mse'`` the error is the
+        squared error. Both are averaged over features.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to reconstruct.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            Minus the mean per-feature reconstruction error of each sample.
+        """
+        X = self._validate_rows(X)
+        return self._infer(self._inference.negative_error, X, None)
+
+    def _infer(self, function, X, n_outputs, bound=None):
+        """Apply ``function(module, x, out)`` to `X` in chunks, in `X`'s float dtype.
+
+        Runs on the fitted weights directly, not through skorch's predict path,
+        and never changes the fitted module, so that threads can share it.
+        The output is checked for overflow unless `bound`, a bound on its
+        magnitude known in advance, is far below the dtype's largest value.
+        """
+        inference = self._inference
+        module = inference.module(X.dtype)
+        device = torch.device(self.net_.device)
+        shape = (X.shape[0],) if n_outputs is None else (X.shape[0], n_outputs)
+        out = np.empty(shape, dtype=X.dtype)
+        out_tensor = torch.from_numpy(out)
+        X = np.ascontiguousarray(X)
+        chunk = max(1, _INFERENCE_BUDGET // (inference.width * out.itemsize))
+        work = min(chunk, len(X)) * inference.n_weights
+        with torch_threads(n_threads(self.n_jobs, work)), torch.inference_mode():
+            for start in range(0, X.shape[0], chunk):
+                x = as_tensor(X[start : start + chunk]).to(device)
+                target = out_tensor[start : start + chunk]
+                if device.type == "cpu":
+                    function(module, x, target)
+                else:
+                    buffer = torch.empty(target.shape, dtype=x.dtype, device=device)
+                    function(module, x, buffer)
+                    target.copy_(buffer)
+        overflow_possible = bound is None or not bound < np.finfo(out.dtype).max / 16
+        # The sum is a cheap test; the full one runs only when it fails.
+        if (
+            overflow_possible
+            and not np.isfinite(out.sum())
+            and not np.isfinite(out).all()
+        ):
+            raise ValueError(
+                "The network produced non-finite values from finite input: X holds "
+                f"values up to {np.abs(X).max():.4g} in magnitude, which overflow "
+                "it. Scale X as the training data was scaled."
+            )
+        return out
+
+
+class _Inference:
+    """The fitted module ready for inference, in float32 and float64.
+
+    Holds what inference needs that does not depend on the rows: the module
+    in each dtype, its width and weight count, and the decoder's bound.
+    """
+
+    def __init__(self, module, sigmoid):
+        self.modules = {
+            np.dtype(np.float32): module,
+            np.dtype(np.float64): copy.deepcopy(module).to(torch.float64),
+        }
+        self.sigmoid = sigmoid
+        self.width = module.activation_width()
+        self.n_weights = module.n_weights()
+        self.decode_gain = module.decode_gain()
+
+    def module(self, dtype):
+        return self.modules[np.dtype(dtype)]
+
+    def encode(self, module, x, out):
+        module.encode_into(x, out)
+
+    def decode(self, module, code, out):
+        module.decode_into(code, out, sigmoid=self.sigmoid)
+
+    def negative_error(self, module, x, out):
+        reconstruction, _ = module(x)
+        if self.sigmoid:
+            # Binary KL divergence: the cross-entropy less the entropy of x,
+            # with 0 log 0 = 0 so that x = 0 and x = 1 are exact. Outside
+            # [0, 1], that of the nearest bound plus the squared excess.
+            inside = x.clamp(0, 1)
+            error = F.binary_cross_entropy_with_logits(
+                reconstruction, inside, reduction="none"
+            )
+            error += torch.special.xlogy(inside, inside)
+            error += torch.special.xlogy(1 - inside, 1 - inside)
+            error.clamp_(min=0)
+            error += inside.sub_(x).square_()
+        else:
+            error = reconstruction.sub_(x).square_()
+        torch.mean(error, dim=1, out=out).neg_()
+
+
+@contextlib.contextmanager
+def _restored_on_error(estimator):
+    """Put the estimator's state back as it was if the block raises.
+
+    A ``fit`` that fails on bad data or diverges must not leave a previously
+    fitted estimator half-overwritten.
+    """
+    state = estimator.__dict__.copy()
+    try:
+        yield
+    except BaseException:
+        estimator.__dict__.clear()
+        estimator.__dict__.update(state)
+        raise
+
+
+def _torch_generator(random_state):
+    """Return the torch generator a fit draws from, seeded from `random_state`.
+
+    In a fit, the validation split (with early stopping) and the initial
+    weights draw from it first, then :func:`_forked_rng` takes one number
+    from it to seed dropout, then every epoch draws its shuffle and noise.
+    """
+    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+    return torch.Generator().manual_seed(int(seed))
+
+
+@contextlib.contextmanager
+def _forked_rng(generator, device):
+    """Seed torch's global generator from ``generator`` and restore it after.
+
+    Dropout draws from the global generator; forking it keeps training
+    reproducible while leaving the user's random state untouched.
+    """
+    device = torch.device(device)
+    cuda = device.type == "cuda"
+    devices = [device.index or torch.cuda.current_device()] if cuda else []
+    with torch.random.fork_rng(devices=devices):
+        seed = int(torch.randint(2**62, (1,), generator=generator))
+        torch.default_generator.manual_seed(seed)
+        if cuda:
+            torch.cuda.manual_seed(seed)
+        yield
+
+
+def _value_range(X):
+    """Return ``(min, max)`` of `X`, which training must fit in float32."""
+    low, high = float(X.min()), float(X.max())
+    largest = float(np.finfo(np.float32).max)
+    if max(-low, high) > largest:
+        raise ValueError(
+            f"X holds values up to {max(-low, high):.4g} in magnitude, beyond float32 "
+            f"({largest:.4g}), in which training runs. Scale X first, e.g. with "
+            "sklearn.preprocessing.StandardScaler."
+        )
+    return low, high
+
+
+def _resolve_device(device):
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        torch.device(device)
+    except RuntimeError as exc:
+        raise ValueError(
+            f"device={device!r} is not a torch device; use 'cpu', 'cuda', 'cuda:N' "
+            "or 'auto'."
+        ) from exc
+    return device
+
+
+def _to_numpy(tree):
+    """Copy a (nested) state dict with every tensor turned into a numpy array."""
+    if isinstance(tree, torch.Tensor):
+        return tree.detach().cpu().numpy().copy()
+    if isinstance(tree, dict):
+        return {key: _to_numpy(value) for key, value in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return type(tree)(_to_numpy(value) for value in tree)
+    return tree
+
+
+def _to_torch(tree):
+    """Inverse of :func:`_to_numpy`."""
+    if isinstance(tree, np.ndarray):
+        return torch.from_numpy(tree.copy())
+    if isinstance(tree, dict):
+        return {key: _to_torch(value) for key, value in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return type(tree)(_to_torch(value) for value in tree)
+    return tree

@@ -1,0 +1,223 @@
+"""AutoencoderOutlierDetector: reconstruction error as a scikit-learn outlier score."""
+
+from numbers import Real
+
+import numpy as np
+from sklearn.base import OutlierMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import _BaseAutoencoder, fill_doc
+from ._transformer import AutoencoderTransformer
+
+
+@fill_doc
+class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
+    """Outlier and novelty detection by an autoencoder's reconstruction error.
+
+    An autoencoder trained on normal data reconstructs normal samples well
+    and unusual ones badly. :meth:`score_samples` is minus each sample's
+    reconstruction error (higher is more normal), :meth:`decision_function`
+    shifts it by ``offset_`` so that outliers are negative, and
+    :meth:`predict` labels inliers 1 and outliers -1, like
+    :class:`~sklearn.ensemble.IsolationForest` and
+    :class:`~sklearn.neighbors.LocalOutlierFactor` with ``novelty=True``.
+
+    It trains the same network as :class:`AutoencoderTransformer`, with the
+    same parameters and defaults, and exposes it as ``autoencoder_``.
+
+    Parameters
+    ----------
+    {training_parameters}
+
+    contamination : 'auto' or float, default='auto'
+        How ``offset_`` is set from the training data's scores. A float in
+        (0, 0.5] is the expected fraction of outliers: the offset is that
+        quantile of the training scores, so that :meth:`fit_predict` flags
+        that fraction of the training data. ``'auto'`` assumes no fraction and
+        flags what is an outlier by Tukey's boxplot rule: a reconstruction
+        error above the third quartile of the training errors plus 1.5 times
+        their interquartile range. Reconstruction errors have no scale of
+        their own (they depend on the data and the network), so unlike
+        IsolationForest's fixed offset, the threshold must come from the
+        errors the model makes on its training data; the boxplot rule does
+        that without assuming their distribution. The training errors are
+        lower than those of new normal data, so expect somewhat more new
+        normal samples than training samples to be flagged.
+
+    Attributes
+    ----------
+    offset_ : float
+        Offset used to define the decision function from the raw scores:
+        ``decision_function = score_samples - offset_``.
+
+    autoencoder_ : AutoencoderTransformer
+        The fitted autoencoder, sharing this detector's network: its
+        ``transform`` gives the codes, its ``inverse_transform`` the
+        reconstructions.
+
+    {fitted_attributes}
+
+    See Also
+    --------
+    AutoencoderTransformer : The same autoencoder as a transformer.
+    sklearn.ensemble.IsolationForest : Isolation Forest outlier detector.
+    sklearn.neighbors.LocalOutlierFactor : Local Outlier Factor detector.
+
+    Notes
+    -----
+    With ``loss_ == 'bce'`` (data in [0, 1]) the reconstruction error is the
+    binary Kullback-Leibler divergence between each value and its
+    reconstruction, averaged over features: the cross-entropy less the entropy
+    of the sample itself, so that bright images are not scored as abnormal
+    for their brightness. With ``'mse'`` it is the mean squared error.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import AutoencoderOutlierDetector
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X = X / 16
+    >>> detector = AutoencoderOutlierDetector(
+    ...     n_components=8, max_iter=5, contamination=0.05, random_state=0
+    ... ).fit(X[y == 0])
+    >>> detector.predict(X[:4]).shape
+    (4,)
+    >>> detector.autoencoder_.transform(X[:4]).shape
+    (4, 8)
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseAutoencoder._parameter_constraints,
+        "contamination": [
+            StrOptions({"auto"}),
+            Interval(Real, 0, 0.5, closed="right"),
+        ],
+    }
+
+    def __init__(
+        self,
+        n_components=32,
+        *,
+        hidden_layer_sizes=(),
+        activation="relu",
+        loss="auto",
+        alpha=0.0,
+        dropout=0.0,
+        noise=0.0,
+        noise_type="gaussian",
+        activity_regularization=0.0,
+        batch_size="auto",
+        learning_rate_init=1e-3,
+        max_iter="auto",
+        tol=1e-4,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        warm_start=False,
+        callbacks=None,
+        n_jobs=None,
+        random_state=None,
+        device="cpu",
+        verbose=0,
+        contamination="auto",
+    ):
+        super().__init__(
+            n_components,
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            loss=loss,
+            alpha=alpha,
+            dropout=dropout,
+            noise=noise,
+            noise_type=noise_type,
+            activity_regularization=activity_regularization,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            max_iter=max_iter,
+            tol=tol,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            warm_start=warm_start,
+            callbacks=callbacks,
+            n_jobs=n_jobs,
+            random_state=random_state,
+            device=device,
+            verbose=verbose,
+        )
+        self.contamination = contamination
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the autoencoder on `X` and set ``offset_`` from its scores.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data, mostly normal. Dense only.
+
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        X = self._fit(X)
+        scores = self.score_samples(X)
+        if self.contamination == "auto":
+            first, third = np.percentile(scores, [25, 75])
+            self.offset_ = float(first - 1.5 * (third - first))
+        else:
+            self.offset_ = float(np.percentile(scores, 100 * self.contamination))
+        return self
+
+    def decision_function(self, X):
+        """Score shifted by ``offset_``: negative for outliers, positive for inliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The samples to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            ``score_samples(X) - offset_``.
+        """
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X):
+        """Label each sample as an inlier (1) or an outlier (-1).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The samples to label.
+
+        Returns
+        -------
+        is_inlier : ndarray of shape (n_samples,)
+            1 for inliers, -1 for outliers.
+        """
+        decision = self.decision_function(X)
+        is_inlier = np.ones(decision.shape[0], dtype=int)
+        is_inlier[decision < 0] = -1
+        return is_inlier
+
+    @property
+    def autoencoder_(self):
+        check_is_fitted(self)
+        params = self.get_params(deep=False)
+        del params["contamination"]
+        autoencoder = AutoencoderTransformer(**params)
+        # Share the fitted network and state, without copying or refitting.
+        fitted = {
+            name: value
+            for name, value in vars(self).items()
+            if name not in params and name not in ("contamination", "offset_")
+        }
+        autoencoder.__dict__.update(fitted)
+        return autoencoder

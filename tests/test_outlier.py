@@ -1,0 +1,135 @@
+import pickle
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import load_digits
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MinMaxScaler
+
+from skae import AutoencoderOutlierDetector, AutoencoderTransformer
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return train_test_split(X / 16, y, test_size=0.5, stratify=y, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def fitted(digits):
+    X, _, y, _ = digits
+    detector = AutoencoderOutlierDetector(
+        n_components=8, max_iter=30, contamination=0.1, random_state=0
+    )
+    return detector.fit(X)
+
+
+def _fast(**params):
+    return AutoencoderOutlierDetector(**{"max_iter": 5, "random_state": 0, **params})
+
+
+def test_parameters_are_the_transformers_plus_contamination():
+    transformer = AutoencoderTransformer().get_params()
+    detector = AutoencoderOutlierDetector().get_params()
+    assert detector.pop("contamination") == "auto"
+    assert detector == transformer
+
+
+def test_scores_are_the_transformers_scores(digits):
+    X, X_test, _, _ = digits
+    params = {"n_components": 8, "max_iter": 5, "random_state": 0}
+    detector = AutoencoderOutlierDetector(**params).fit(X)
+    transformer = AutoencoderTransformer(**params).fit(X)
+    assert_array_equal(
+        detector.score_samples(X_test), transformer.score_samples(X_test)
+    )
+
+
+def test_decision_function_is_score_samples_minus_offset(fitted, digits):
+    X_test = digits[1]
+    assert_allclose(
+        fitted.decision_function(X_test), fitted.score_samples(X_test) - fitted.offset_
+    )
+
+
+def test_predict_flags_negative_decisions(fitted, digits):
+    X_test = digits[1]
+    labels = fitted.predict(X_test)
+    assert set(np.unique(labels)) == {-1, 1}
+    assert_array_equal(labels == -1, fitted.decision_function(X_test) < 0)
+
+
+@pytest.mark.parametrize("contamination", [0.01, 0.05, 0.2, 0.5])
+def test_float_contamination_flags_that_fraction_of_the_training_data(
+    digits, contamination
+):
+    X = digits[0]
+    labels = _fast(contamination=contamination).fit_predict(X)
+    assert abs(np.mean(labels == -1) - contamination) <= 1 / len(X)
+
+
+def test_auto_contamination_is_tukeys_fence_on_the_training_errors(digits):
+    X = digits[0]
+    detector = _fast().fit(X)
+    scores = detector.score_samples(X)
+    q1, q3 = np.percentile(scores, [25, 75])
+    assert detector.offset_ == pytest.approx(q1 - 1.5 * (q3 - q1))
+    assert 0 < np.mean(detector.predict(X) == -1) < 0.15
+
+
+@pytest.mark.parametrize("contamination", [0.0, 0.6, "none"])
+def test_invalid_contamination_is_rejected(digits, contamination):
+    with pytest.raises(ValueError, match="contamination"):
+        _fast(contamination=contamination).fit(digits[0])
+
+
+def test_autoencoder_shares_the_fitted_network(fitted, digits):
+    X_test = digits[1]
+    autoencoder = fitted.autoencoder_
+    assert isinstance(autoencoder, AutoencoderTransformer)
+    assert autoencoder.net_ is fitted.net_
+    assert autoencoder.n_components == 8
+    codes = autoencoder.transform(X_test)
+    assert codes.shape == (len(X_test), 8)
+    assert_array_equal(autoencoder.score_samples(X_test), fitted.score_samples(X_test))
+    assert autoencoder.inverse_transform(codes).shape == X_test.shape
+
+
+def test_unfitted_detector_has_no_autoencoder():
+    assert not hasattr(AutoencoderOutlierDetector(), "autoencoder_")
+
+
+def test_one_class_detection_with_defaults(digits):
+    # Fit on the zeros of one half, find the other digits in the other half.
+    X, X_test, y, y_test = digits
+    detector = AutoencoderOutlierDetector(random_state=0).fit(X[y == 0])
+    auc = roc_auc_score(y_test != 0, -detector.score_samples(X_test))
+    assert auc > 0.99
+
+
+def test_warm_start_continues_training_and_resets_the_offset(digits):
+    X = digits[0]
+    detector = _fast(warm_start=True).fit(X)
+    offset = detector.offset_
+    detector.fit(X)
+    assert detector.n_iter_ == 10
+    assert detector.offset_ != offset
+
+
+def test_pickle_round_trip_gives_identical_decisions(fitted, digits):
+    X_test = digits[1]
+    loaded = pickle.loads(pickle.dumps(fitted))
+    assert loaded.offset_ == fitted.offset_
+    assert_array_equal(
+        loaded.decision_function(X_test), fitted.decision_function(X_test)
+    )
+
+
+def test_detector_ends_a_pipeline(digits):
+    X, X_test, _, _ = digits
+    pipeline = make_pipeline(MinMaxScaler(), _fast(contamination=0.1)).fit(X * 16)
+    assert pipeline.predict(X_test * 16).shape == (len(X_test),)
+    assert pipeline.score_samples(X_test * 16).shape == (len(X_test),)
