@@ -8,6 +8,55 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 RESULTS_DIR = Path(__file__).parent / "results"
+# Where runs go unless asked to --save: git ignores it, so a newcomer's run
+# leaves the committed results as they are.
+UNSAVED_DIR = RESULTS_DIR / "unsaved"
+# The MNIST files of this project's machines, named relative to the repository.
+SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+
+
+def output_dir(save):
+    """Return the folder a run writes to: the committed results only with --save."""
+    folder = RESULTS_DIR if save else UNSAVED_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def load_images(dataset, data_dir=None):
+    """Return ``X_train, y_train, X_test, y_test, image_shape, description``.
+
+    ``digits`` is scikit-learn's bundled set, split 75/25; ``mnist`` reads
+    `data_dir` or ../shared/data/mnist; ``fashion-mnist`` reads `data_dir`
+    or Debian's folder. Pixels are float32 in [0, 1].
+    """
+    import numpy as np
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    from skae.datasets import load_fashion_mnist, load_mnist
+
+    if dataset == "digits":
+        X, y = load_digits(return_X_y=True)
+        X_train, X_test, y_train, y_test = train_test_split(
+            (X / 16).astype(np.float32), y, test_size=0.25, stratify=y, random_state=0
+        )
+        return (
+            X_train,
+            y_train,
+            X_test,
+            y_test,
+            (8, 8),
+            "scikit-learn digits, 75/25 split",
+        )
+    if dataset == "mnist":
+        where = data_dir or "../shared/data/mnist"
+        data_dir = data_dir or (SHARED_MNIST if SHARED_MNIST.is_dir() else None)
+        X_train, y_train = load_mnist(data_dir)
+        X_test, y_test = load_mnist(data_dir, subset="test")
+        return X_train, y_train, X_test, y_test, (28, 28), f"MNIST ({where})"
+    X_train, y_train = load_fashion_mnist(data_dir)
+    X_test, y_test = load_fashion_mnist(data_dir, subset="test")
+    return X_train, y_train, X_test, y_test, (28, 28), "Fashion-MNIST"
 
 
 def machine():
@@ -38,10 +87,10 @@ def machine():
     }
 
 
-def write_json(name, payload):
-    """Write ``payload``, timestamped, to ``results/<name>.json``; return its path."""
-    RESULTS_DIR.mkdir(exist_ok=True)
-    path = RESULTS_DIR / f"{name}.json"
+def write_json(folder, name, payload):
+    """Write ``payload``, timestamped, to ``<folder>/<name>.json``; return its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.json"
     payload = {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **payload,

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from _common import machine, reset_peak_rss, rss_kib, write_json
+from _common import machine, output_dir, reset_peak_rss, rss_kib, write_json
 
 from skae import AutoencoderTransformer
 from skae.datasets import FASHION_MNIST_DIR, load_fashion_mnist
@@ -103,6 +103,9 @@ def main():
     parser.add_argument("--chunk-rows", type=int, default=20_000)
     parser.add_argument("--data-dir", type=Path, default=FASHION_MNIST_DIR)
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--save", action="store_true", help="write the committed results"
+    )
     args = parser.parse_args()
     if args.child:
         mode, path, n_rows, chunk_rows = args.child
@@ -129,6 +132,7 @@ def main():
             flush=True,
         )
     path = write_json(
+        output_dir(args.save),
         "memory",
         {
             "machine": machine(),

@@ -24,9 +24,9 @@ import greenlet
 import numpy as np
 import torch
 from _common import (
-    RESULTS_DIR,
     hand_loop,
     machine,
+    output_dir,
     reset_peak_rss,
     rss_kib,
     write_json,
@@ -319,6 +319,9 @@ def main():
     )
     parser.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--rows", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--save", action="store_true", help="write the committed results"
+    )
     args = parser.parse_args()
 
     if args.memory_child:
@@ -430,8 +433,8 @@ def main():
         "like_for_like": like_for_like,
         "floors": floors,
     }
-    path = write_json(name, payload)
-    plot(medians, RESULTS_DIR / f"{name}.png")
+    path = write_json(output_dir(args.save), name, payload)
+    plot(medians, path.with_suffix(".png"))
     print(f"\nwrote {path} and {path.with_suffix('.png')}")
 
 

@@ -12,8 +12,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import RESULTS_DIR, machine, write_json
-from compare_pca import SHARED_MNIST
+from _common import SHARED_MNIST, machine, output_dir, write_json
 
 from skae import AutoencoderTransformer
 from skae.datasets import load_mnist
@@ -26,6 +25,9 @@ def main():
     )
     parser.add_argument("--epochs", type=int, default=50)
     parser.add_argument("--noise", type=float, default=0.3)
+    parser.add_argument(
+        "--save", action="store_true", help="write the committed results"
+    )
     args = parser.parse_args()
 
     X_train, _ = load_mnist(args.data_dir)
@@ -85,8 +87,10 @@ def main():
             ax.set_xticks([])
             ax.set_yticks([])
         row_axes[0].set_ylabel(label, rotation=0, ha="right", va="center")
-    fig.savefig(RESULTS_DIR / "denoising_mnist.png", dpi=100, bbox_inches="tight")
+    folder = output_dir(args.save)
+    fig.savefig(folder / "denoising_mnist.png", dpi=100, bbox_inches="tight")
     path = write_json(
+        folder,
         "denoising_mnist",
         {
             "command": "python benchmarks/compare_denoising.py",

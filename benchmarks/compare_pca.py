@@ -19,21 +19,18 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from _common import RESULTS_DIR, machine, write_json
+from _common import load_images, machine, output_dir, write_json
 from sklearn.base import clone
-from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline, make_pipeline
 
 from skae import AutoencoderTransformer
-from skae.datasets import load_fashion_mnist, load_mnist
 
 LATENT_SIZES = (2, 4, 8, 16, 32, 64, 128)
-SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 # Test BCE of the seed network on MNIST: the original post (60,000 training
 # images) and Keras 3 on the 10,000-image training subset, measured here.
 SEED_BCE_KERAS_60K = 0.0915
@@ -48,38 +45,6 @@ SEED_BCE_TARGET = 0.1015
 # leave it short of converged (test MSE 0.0090 at latent 32, 0.0080 after 100).
 DEEP_EPOCHS = {"digits": 200, "mnist": 100, "fashion-mnist": 50}
 EPS = 1e-7
-
-
-def load(dataset, data_dir):
-    """Return ``X_train, y_train, X_test, y_test, image_shape, description``."""
-    if dataset == "digits":
-        X, y = load_digits(return_X_y=True)
-        X_train, X_test, y_train, y_test = train_test_split(
-            (X / 16).astype(np.float32), y, test_size=0.25, stratify=y, random_state=0
-        )
-        return (
-            X_train,
-            y_train,
-            X_test,
-            y_test,
-            (8, 8),
-            "scikit-learn digits, 75/25 split",
-        )
-    if dataset == "mnist":
-        data_dir = data_dir or (SHARED_MNIST if SHARED_MNIST.is_dir() else None)
-        X_train, y_train = load_mnist(data_dir)
-        X_test, y_test = load_mnist(data_dir, subset="test")
-        return (
-            X_train,
-            y_train,
-            X_test,
-            y_test,
-            (28, 28),
-            f"MNIST from {data_dir or 'OpenML'}",
-        )
-    X_train, y_train = load_fashion_mnist(data_dir)
-    X_test, y_test = load_fashion_mnist(data_dir, subset="test")
-    return X_train, y_train, X_test, y_test, (28, 28), "Fashion-MNIST"
 
 
 def reconstruction_errors(model, X):
@@ -334,6 +299,9 @@ def main():
         action="store_true",
         help="latent sizes 4 and 32, 10 epochs, small search",
     )
+    parser.add_argument(
+        "--save", action="store_true", help="write the committed results"
+    )
     args = parser.parse_args()
     if args.epochs is None:
         args.epochs = 200 if args.dataset == "digits" else 50
@@ -349,7 +317,7 @@ def main():
 
     log = Log()
     try:
-        X_train, y_train, X_test, y_test, image_shape, description = load(
+        X_train, y_train, X_test, y_test, image_shape, description = load_images(
             args.dataset, args.data_dir
         )
     except FileNotFoundError as exc:
@@ -381,7 +349,9 @@ def main():
         )
 
     name = f"compare_pca_{args.dataset}" + ("_quick" if args.quick else "")
+    folder = output_dir(args.save)
     path = write_json(
+        folder,
         name,
         {
             "command": " ".join(["python benchmarks/compare_pca.py", *sys.argv[1:]]),
@@ -404,13 +374,13 @@ def main():
             "total_seconds": time.perf_counter() - log.start,
         },
     )
-    plot_errors(rows, args.dataset, RESULTS_DIR / f"{name}_errors.png")
+    plot_errors(rows, args.dataset, folder / f"{name}_errors.png")
     plot_examples(
         models,
         X_test,
         image_shape,
         args.downstream_size,
-        RESULTS_DIR / f"{name}_reconstructions.png",
+        folder / f"{name}_reconstructions.png",
     )
     log(f"wrote {path}, {name}_errors.png and {name}_reconstructions.png")
 

@@ -12,7 +12,7 @@ time and writes them to ``results/profile_seed.json``.
 import argparse
 import time
 
-from _common import machine, write_json
+from _common import machine, output_dir, write_json
 from skorch.callbacks import Callback
 from torch.profiler import ProfilerActivity, profile
 
@@ -82,6 +82,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=FASHION_MNIST_DIR)
     parser.add_argument("--rows", type=int, default=60000)
+    parser.add_argument(
+        "--save", action="store_true", help="write the committed results"
+    )
     args = parser.parse_args()
     X, _ = load_fashion_mnist(args.data_dir)
     X = X[: args.rows]
@@ -94,7 +97,9 @@ def main():
         for group, share in results[loss]["groups"].items():
             print(f"  {group:<40} {share:6.1%} of operator time")
     path = write_json(
-        "profile_seed", {"machine": machine(), "rows": len(X), "profiles": results}
+        output_dir(args.save),
+        "profile_seed",
+        {"machine": machine(), "rows": len(X), "profiles": results},
     )
     print(f"\nwrote {path}")
 

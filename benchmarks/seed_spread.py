@@ -29,11 +29,10 @@ import time
 
 import numpy as np
 import torch
-from _common import hand_loop, machine, write_json
+from _common import hand_loop, load_images, machine, output_dir, write_json
 from compare_pca import (
     SEED_BCE_KERAS_10K,
     SEED_BCE_TARGET,
-    load,
     reconstruction_errors,
 )
 
@@ -133,10 +132,13 @@ def main():
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--seeds", type=int, default=30)
     parser.add_argument("--epochs", type=int, default=50)
+    parser.add_argument(
+        "--save", action="store_true", help="write the committed results"
+    )
     args = parser.parse_args()
 
     keras = keras_version()
-    X_train, _, X_test, _, _, description = load("mnist", args.data_dir)
+    X_train, _, X_test, _, _, description = load_images("mnist", args.data_dir)
     print(f"{description}: train {X_train.shape}, test {X_test.shape}", flush=True)
     systems = {
         "skae": lambda seed: AutoencoderTransformer(
@@ -198,6 +200,7 @@ def main():
         f"skae's mean over seeds 0-2: <= {SEED_BCE_TARGET}"
     )
     path = write_json(
+        output_dir(args.save),
         "seed_spread_mnist",
         {
             "machine": machine(),
