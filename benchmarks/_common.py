@@ -112,13 +112,19 @@ def reset_peak_rss():
 
 
 def hand_loop(
-    X, hidden_layer_sizes=(), epochs=50, seed=0, on_epoch_end=None, stream="own"
+    X,
+    hidden_layer_sizes=(),
+    epochs=50,
+    seed=0,
+    on_epoch_end=None,
+    stream="own",
+    batch_size=256,
 ):
     """Train skae's network with the best hand-written torch loop.
 
     The reference skae is measured against: the same module and
     initialisation, logits + ``BCEWithLogitsLoss``, Adam (Keras' epsilon,
-    fused), batches of 256 sliced from one tensor by a per-epoch ``randperm``.
+    fused), batches of `batch_size` (256) sliced from one tensor by a per-epoch ``randperm``.
     ``on_epoch_end``, if given, is called with the seconds of each epoch.
     With ``stream="own"`` the torch generator is seeded with ``seed``; with
     ``stream="skae"`` it draws the same random numbers as
@@ -146,8 +152,8 @@ def hand_loop(
     for _ in range(epochs):
         start = time.perf_counter()
         order = torch.randperm(len(X), generator=generator)
-        for i in range(0, len(X), 256):
-            batch = X.index_select(0, order[i : i + 256])
+        for i in range(0, len(X), batch_size):
+            batch = X.index_select(0, order[i : i + batch_size])
             optimizer.zero_grad()
             reconstruction, _ = module(batch)
             loss = criterion(reconstruction, batch)

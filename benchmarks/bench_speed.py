@@ -70,7 +70,10 @@ def skae_fit(X, hidden, epochs, on_epoch_end, loss="auto"):
     AutoencoderTransformer(
         hidden_layer_sizes=hidden,
         loss=loss,
+        batch_size=256,
         max_iter=epochs,
+        # The hand loop and MLPRegressor use every core: compare at equal threads.
+        n_jobs=-1,
         random_state=0,
         callbacks=[("bench", _EpochEnd(on_epoch_end))],
     ).fit(X)
@@ -356,7 +359,7 @@ def main():
     medians = {name: statistics.median(times) for name, times in epoch_times.items()}
 
     log("inference: 10,000 rows, skae (seed network) vs PCA(32)")
-    autoencoder = AutoencoderTransformer(max_iter=1, random_state=0).fit(X)
+    autoencoder = AutoencoderTransformer(max_iter=1, n_jobs=-1, random_state=0).fit(X)
     pca = PCA(32, random_state=0).fit(X)
     inference = measure_inference(autoencoder, pca, X_test, repeats=50, pause=0.2)
 

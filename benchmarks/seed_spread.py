@@ -6,7 +6,7 @@ systematic gap from chance, so this runs the seed network (784 -> 32 relu ->
 784, BCE, Adam, batch 256, 50 epochs) for ``--seeds`` seeds, one seed after
 the other, three ways:
 
-- skae, ``AutoencoderTransformer(random_state=seed)``;
+- skae, ``AutoencoderTransformer(batch_size=256, max_iter=50, random_state=seed)``;
 - a hand-written torch loop of the same network (same initialisation,
   BCEWithLogitsLoss, Adam with Keras' epsilon) seeded with ``seed``;
 - the same loop drawing skae's random numbers: any difference from skae is
@@ -141,8 +141,9 @@ def main():
     X_train, _, X_test, _, _, description = load_images("mnist", args.data_dir)
     print(f"{description}: train {X_train.shape}, test {X_test.shape}", flush=True)
     systems = {
+        # The classic example's schedule, written out: batches of 256.
         "skae": lambda seed: AutoencoderTransformer(
-            max_iter=args.epochs, random_state=seed
+            batch_size=256, max_iter=args.epochs, random_state=seed
         ),
         "hand loop": lambda seed: HandLoopAutoencoder(args.epochs, seed),
         "hand loop, skae's stream": lambda seed: HandLoopAutoencoder(

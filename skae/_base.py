@@ -137,12 +137,13 @@ TRAINING_PARAMETERS_DOC = """\
         Number of torch threads for training and inference, set for the
         duration of each call and restored afterwards. None chooses by the
         size of the work: one thread when a training step or an inference
-        chunk is small (below 2 million multiply-adds, e.g. the one-layer
-        network on a few hundred features), where more threads cost more than
-        they save and collapse when another process shares the cores;
-        torch's own setting (``torch.get_num_threads()``) otherwise. ``-1``
-        means every core; pass ``n_jobs=1`` on a machine whose cores other
-        processes use.
+        chunk is below 50 million multiply-adds (the one-layer network in
+        batches of 256 on up to ~1,000 features, a (512, 256) network on a
+        hundred), where more threads gain little alone and collapse when
+        another process uses the same cores; torch's own setting
+        (``torch.get_num_threads()``) for larger work. ``-1`` means every
+        core; pass ``n_jobs=1`` on a machine whose cores other processes use,
+        or ``n_jobs=-1`` to use every core on smaller work.
 
     random_state : int, RandomState instance or None, default=None
         Determines the initial weights, the validation split, the shuffling of

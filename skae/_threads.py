@@ -7,10 +7,13 @@ import threading
 import torch
 
 # Work, in multiply-adds of one training step or one inference chunk, below
-# which one thread is faster than several: waking a second thread costs more
-# than it saves, and a thread pool spinning against another process on the
-# same cores slows everything down (benchmarks/bench_small.py).
-SMALL_WORK = 2_000_000
+# which one thread is used. Below a few million, one thread is simply faster:
+# waking a second costs more than it saves. Up to this size, more threads still
+# help a fit alone (a (512, 256) network on digits: 1.35 s with two threads,
+# 2.24 s with one) but collapse when another process uses the same cores
+# (10.7 s each for two such fits side by side, 2.3 s with one thread each):
+# OpenMP threads spin while they wait for cores that are taken.
+SMALL_WORK = 50_000_000
 
 _lock = threading.Lock()
 _active = 0
