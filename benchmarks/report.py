@@ -179,6 +179,120 @@ def memory_table():
     )
 
 
+def outliers_table(dataset):
+    result = _load(f"outliers_{dataset}")
+    if result is None:
+        return
+    classes = result["classes"]
+    print(
+        f"\n#### {result['dataset']}, one class at a time ({result['date'][:10]}, "
+        f"`{result['command']}`, {result['seconds'] / 60:.0f} min)\n"
+    )
+    print(
+        "Train on one class, score the test set "
+        f"({result['test_shape'][0]:,} images), ROC AUC with the other classes as anomalies. "
+        "Fit seconds: median over the classes.\n"
+    )
+    print(f"| method | {' | '.join(str(c) for c in classes)} | mean AUC | fit (s) |")
+    print(f"|---|{'---:|' * (len(classes) + 2)}")
+    novelty = result["novelty"]
+    best = max(novelty, key=lambda name: novelty[name]["mean_auc"])
+    for name, row in novelty.items():
+        cells = " | ".join(f"{row['auc'][str(c)]:.3f}" for c in classes)
+        mean = f"{row['mean_auc']:.4f}"
+        seconds = sorted(row["fit_seconds"].values())[len(classes) // 2]
+        print(
+            f"| {name} | {cells} | {'**' + mean + '**' if name == best else mean} "
+            f"| {seconds:.1f} |"
+        )
+    published = result["published"]
+    print(
+        "\nPublished mean AUC: "
+        + ", ".join(f"{k} {v}" for k, v in published["mean_auc"].items())
+        + f" ({published['source']})."
+    )
+    mixed = result.get("contaminated")
+    if mixed:
+        print(
+            "\nContaminated training set (one class plus 5% other images), "
+            "contamination=0.05: mean test AUC, and precision and recall of `predict`.\n"
+        )
+        print("| method | mean AUC | precision | recall |")
+        print("|---|---:|---:|---:|")
+        for name, row in mixed.items():
+            print(
+                f"| {name} | {row['mean_auc']:.4f} | {row['mean_precision']:.3f} "
+                f"| {row['mean_recall']:.3f} |"
+            )
+    print(
+        "\nMethods: " + "; ".join(f"{k}: `{v}`" for k, v in result["methods"].items())
+    )
+
+
+def small_table():
+    result = _load("small")
+    if result is None:
+        return
+    fit = result["fit_with_defaults"]
+    quality = result["quality"]
+    print(
+        f"\n#### Small data ({result['date'][:10]}, `python benchmarks/bench_small.py`, "
+        f"load average {result['load_average_at_start'][0]:.2f} at the start)\n"
+    )
+    auc = quality["one_class_auc"]
+    print(
+        f"- One-class ROC AUC on digits with defaults: skae {auc['skae']:.4f}, "
+        f"PCA(32) {auc['PCA(32)']:.4f}."
+    )
+    cv = quality["pipeline_cv_accuracy"]
+    print(
+        "- StandardScaler + reducer + LogisticRegression, 5-fold CV accuracy: "
+        + ", ".join(f"{k} {v:.4f}" for k, v in cv.items())
+        + "."
+    )
+    seconds = fit["seconds"]
+    print(
+        f"- Fit with defaults on digits: skae {seconds['skae']:.2f} s "
+        f"({fit['skae_epochs']} epochs of batches of {fit['skae_batch_size']}), "
+        f"MLPRegressor {seconds['MLPRegressor']:.2f} s ({fit['mlp_epochs']} epochs), "
+        f"PCA {seconds['PCA'] * 1e3:.1f} ms. Final training loss "
+        f"{fit['skae_final_loss']:.4f}, {fit['loss_over_2000_epochs']:.4f}x what 2,000 "
+        f"epochs reach; training MSE skae {fit['skae_final_mse']:.4f}, "
+        f"MLPRegressor {fit['mlp_final_mse']:.4f}."
+    )
+    print(
+        "\n| per epoch | skae (ms) | MLPRegressor (ms) | hand loop (ms) | skae / MLP | skae / loop |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
+    for case, row in result["per_epoch"].items():
+        per = row["seconds_per_epoch"]
+        print(
+            f"| {case} | {per['skae'] * 1e3:.2f} | {per['MLPRegressor'] * 1e3:.2f} | "
+            f"{per['hand loop'] * 1e3:.2f} | {row['skae_over_mlp']:.2f} | "
+            f"{row['skae_over_hand_loop']:.2f} |"
+        )
+    print("\n| skae / PCA latency | rows | pause 0 | 50 ms | 200 ms | one core busy |")
+    print("|---|---:|---:|---:|---:|---:|")
+    cells = {}
+    for row in result["latency"]:
+        key = (f"{row['method']} {row['dtype']}", row["rows"])
+        column = "busy" if row["one_core_busy"] else row["pause"]
+        cells.setdefault(key, {})[column] = row["skae_over_pca"]
+    for (method, rows), values in cells.items():
+        print(
+            f"| {method} | {rows:,} | "
+            + " | ".join(f"{values[c]:.2f}" for c in (0.0, 0.05, 0.2, "busy"))
+            + " |"
+        )
+    print("\n| deep fit on digits | alone (s) | side by side (s) | slowdown |")
+    print("|---|---:|---:|---:|")
+    for label, row in result["side_by_side"].items():
+        print(
+            f"| {label} | {row['alone_seconds']:.2f} | "
+            f"{max(row['side_by_side_seconds']):.2f} | {row['slowdown']:.2f}x |"
+        )
+
+
 if __name__ == "__main__":
     for dataset in ("digits", "mnist", "fashion-mnist"):
         compare_table(f"compare_pca_{dataset}")
@@ -186,3 +300,6 @@ if __name__ == "__main__":
     speed_table()
     profile_table()
     memory_table()
+    small_table()
+    for dataset in ("fashion-mnist", "mnist"):
+        outliers_table(dataset)

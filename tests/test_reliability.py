@@ -23,7 +23,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV
 from skorch.callbacks import Callback
 
-from skae import AutoencoderTransformer
+from skae import AutoencoderOutlierDetector, AutoencoderTransformer
 from skae._net import ArrayDataset
 
 
@@ -35,6 +35,13 @@ def X():
 @pytest.fixture(scope="module")
 def fitted(X):
     return AutoencoderTransformer(n_components=8, max_iter=5, random_state=0).fit(X)
+
+
+@pytest.fixture(scope="module")
+def detector(X):
+    return AutoencoderOutlierDetector(
+        n_components=8, max_iter=5, contamination=0.1, random_state=0
+    ).fit(X)
 
 
 # --- persistence ------------------------------------------------------------------
@@ -67,6 +74,29 @@ def test_skops_round_trip_trusts_only_skae_types(fitted, X, tmp_path):
     assert untrusted == ["skae._transformer.AutoencoderTransformer"]
     loaded = skops_io.load(path, trusted=untrusted)
     assert_array_equal(loaded.transform(X), fitted.transform(X))
+
+
+def test_detector_skops_round_trip_trusts_only_skae_types(detector, X, tmp_path):
+    path = tmp_path / "detector.skops"
+    skops_io.dump(detector, path)
+    untrusted = skops_io.get_untrusted_types(file=path)
+    assert untrusted == ["skae._outlier.AutoencoderOutlierDetector"]
+    loaded = skops_io.load(path, trusted=untrusted)
+    assert_array_equal(loaded.decision_function(X), detector.decision_function(X))
+
+
+def test_detector_round_trip_in_a_fresh_process(detector, X, tmp_path):
+    path = tmp_path / "detector.joblib"
+    joblib.dump(detector, path)
+    np.save(tmp_path / "X.npy", X)
+    script = (
+        "import joblib, numpy as np\n"
+        f"model = joblib.load({str(path)!r})\n"
+        f"X = np.load({str(tmp_path / 'X.npy')!r})\n"
+        f"np.save({str(tmp_path / 'd.npy')!r}, model.decision_function(X))\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True)
+    assert_array_equal(np.load(tmp_path / "d.npy"), detector.decision_function(X))
 
 
 def test_skops_refuses_a_tampered_file(fitted, tmp_path):
@@ -164,14 +194,25 @@ def _finite_input(X):
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(data=st.data())
-def test_hostile_input_to_fitted_methods_works_or_raises_a_clear_error(fitted, data):
-    method = data.draw(
-        st.sampled_from(["transform", "inverse_transform", "score_samples"])
+def test_hostile_input_to_fitted_methods_works_or_raises_a_clear_error(
+    fitted, detector, data
+):
+    model, method = data.draw(
+        st.sampled_from(
+            [
+                (fitted, "transform"),
+                (fitted, "inverse_transform"),
+                (fitted, "score_samples"),
+                (detector, "score_samples"),
+                (detector, "decision_function"),
+                (detector, "predict"),
+            ]
+        )
     )
     width = 8 if method == "inverse_transform" else 64
     X = data.draw(arrays(width))
     try:
-        out = getattr(fitted, method)(X)
+        out = getattr(model, method)(X)
     except (ValueError, TypeError) as exc:
         assert len(str(exc)) > 20  # a message, not a bare error
         return
@@ -179,17 +220,20 @@ def test_hostile_input_to_fitted_methods_works_or_raises_a_clear_error(fitted, d
     assert np.isfinite(out).all(), "silent non-finite output"
 
 
+@pytest.mark.parametrize(
+    "Estimator", [AutoencoderTransformer, AutoencoderOutlierDetector]
+)
 @settings(max_examples=100, deadline=None)
 @given(X=arrays())
-def test_hostile_input_to_fit_works_or_raises_a_clear_error(X):
-    model = AutoencoderTransformer(n_components=2, max_iter=1, random_state=0)
+def test_hostile_input_to_fit_works_or_raises_a_clear_error(Estimator, X):
+    model = Estimator(n_components=2, max_iter=1, random_state=0)
     try:
         model.fit(X)
     except (ValueError, TypeError) as exc:
         assert len(str(exc)) > 20
         return
     assert _finite_input(X), "accepted non-finite or empty input"
-    assert np.isfinite(model.transform(X)).all()
+    assert np.isfinite(model.score_samples(X)).all()
 
 
 def test_memmap_input_is_read_without_copying(X, tmp_path):

@@ -1,0 +1,69 @@
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import load_digits
+from skorch.callbacks import Callback
+
+from skae import AutoencoderTransformer
+from skae._threads import SMALL_WORK, n_threads, torch_threads
+
+
+@pytest.fixture
+def user_threads():
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield 2
+    torch.set_num_threads(before)
+
+
+class _RecordThreads(Callback):
+    def on_epoch_end(self, net, **kwargs):
+        net.history.record("threads", torch.get_num_threads())
+
+
+def test_n_threads_is_one_for_small_work_and_the_users_setting_above(user_threads):
+    assert n_threads(None, SMALL_WORK - 1) == 1
+    assert n_threads(None, SMALL_WORK) == user_threads
+    assert n_threads(3, 10) == 3
+    assert n_threads(-1, 10) == os.cpu_count()
+    assert n_threads(-(os.cpu_count() + 5), 10) == 1
+
+
+@pytest.mark.parametrize("n_jobs, expected", [(None, 1), (2, 2), (1, 1)])
+def test_fit_uses_the_chosen_threads_and_restores_the_users(
+    user_threads, n_jobs, expected
+):
+    X = load_digits().data / 16
+    model = AutoencoderTransformer(
+        max_iter=2, n_jobs=n_jobs, callbacks=[_RecordThreads()], random_state=0
+    ).fit(X)
+    assert model.net_.history[:, "threads"] == [expected, expected]
+    assert torch.get_num_threads() == user_threads
+
+
+def test_failed_fit_restores_the_users_threads(user_threads):
+    with pytest.raises(ValueError):
+        AutoencoderTransformer(max_iter=2).fit(np.full((5, 3), np.nan))
+    with pytest.raises(RuntimeError):
+        with torch_threads(1):
+            raise RuntimeError
+    assert torch.get_num_threads() == user_threads
+
+
+def test_concurrent_calls_restore_the_users_threads(user_threads):
+    X = load_digits().data / 16
+    model = AutoencoderTransformer(max_iter=2, random_state=0).fit(X)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: model.transform(X[:10]), range(200)))
+    assert torch.get_num_threads() == user_threads
+
+
+def test_nested_blocks_restore_the_outer_setting(user_threads):
+    with torch_threads(1):
+        with torch_threads(3):
+            assert torch.get_num_threads() == 3
+        assert torch.get_num_threads() == 3  # the outer block is still running
+    assert torch.get_num_threads() == user_threads
