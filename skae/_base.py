@@ -644,12 +644,11 @@ class _BaseAutoencoder(BaseEstimator):
                     function(module, x, buffer)
                     target.copy_(buffer)
         overflow_possible = bound is None or not bound < np.finfo(out.dtype).max / 16
-        # The sum is a cheap test; the full one runs only when it fails.
-        if (
-            overflow_possible
-            and not np.isfinite(out.sum())
-            and not np.isfinite(out).all()
-        ):
+        # The sum is a cheap test; the full one runs only when it fails. The
+        # sum of huge values may overflow: that is what it tests for.
+        with np.errstate(over="ignore", invalid="ignore"):
+            finite = not overflow_possible or np.isfinite(out.sum())
+        if not finite and not np.isfinite(out).all():
             raise ValueError(
                 "The network produced non-finite values from finite input: X holds "
                 f"values up to {np.abs(X).max():.4g} in magnitude, which overflow "

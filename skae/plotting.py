@@ -5,6 +5,17 @@ import numpy as np
 __all__ = ["plot_loss_curve", "plot_reconstructions"]
 
 
+def _pyplot():
+    try:
+        import matplotlib.pyplot as plt
+    except ModuleNotFoundError as exc:
+        raise ModuleNotFoundError(
+            "skae.plotting needs matplotlib: pip install 'skae[plot]' (or "
+            "pip install matplotlib)."
+        ) from exc
+    return plt
+
+
 def _estimator_names(estimators):
     if isinstance(estimators, dict):
         return list(estimators.items())
@@ -41,7 +52,7 @@ def plot_reconstructions(estimators, X, n=10, image_shape=(28, 28), *, fig=None)
     fig : matplotlib.figure.Figure
         The figure, with ``(1 + len(estimators)) * n`` axes.
     """
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     X = np.asarray(X)[:n]
     if X.shape[1] != np.prod(image_shape):
@@ -82,7 +93,7 @@ def plot_loss_curve(estimator, *, ax=None):
     fig : matplotlib.figure.Figure
         The figure holding the axes.
     """
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     if ax is None:
         _, ax = plt.subplots()

@@ -70,3 +70,13 @@ def test_plot_loss_curve_draws_the_training_loss(models):
     assert_allclose(line.get_ydata(), autoencoder.loss_curve_)
     assert ax.get_ylabel() == "loss (bce)"
     plt.close(fig)
+
+
+def test_plotting_without_matplotlib_says_how_to_install_it(monkeypatch):
+    import sys
+
+    from skae import plotting
+
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ModuleNotFoundError, match=r"pip install 'skae\[plot\]'"):
+        plotting.plot_loss_curve(None)

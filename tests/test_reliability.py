@@ -188,6 +188,7 @@ def _finite_input(X):
     return values.size > 0 and np.isfinite(values).all()
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")
 @settings(
     max_examples=300,
     deadline=None,
@@ -223,6 +224,7 @@ def test_hostile_input_to_fitted_methods_works_or_raises_a_clear_error(
 @pytest.mark.parametrize(
     "Estimator", [AutoencoderTransformer, AutoencoderOutlierDetector]
 )
+@pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")
 @settings(max_examples=100, deadline=None)
 @given(X=arrays())
 def test_hostile_input_to_fit_works_or_raises_a_clear_error(Estimator, X):
