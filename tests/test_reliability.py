@@ -47,56 +47,48 @@ def detector(X):
 # --- persistence ------------------------------------------------------------------
 
 
+# Each estimator with the method whose output a round trip must keep.
+ESTIMATORS = [
+    ("fitted", "transform", "skae._transformer.AutoencoderTransformer"),
+    ("detector", "decision_function", "skae._outlier.AutoencoderOutlierDetector"),
+]
+
+
+@pytest.mark.parametrize("name, method, type_name", ESTIMATORS)
 @pytest.mark.parametrize("dump", ["pickle", "joblib"])
-def test_round_trip_in_a_fresh_process_gives_identical_codes(fitted, X, tmp_path, dump):
+def test_round_trip_in_a_fresh_process_gives_identical_output(
+    request, X, tmp_path, dump, name, method, type_name
+):
+    model = request.getfixturevalue(name)
     path = tmp_path / "model"
     np.save(tmp_path / "X.npy", X)
     if dump == "pickle":
-        path.write_bytes(pickle.dumps(fitted))
+        path.write_bytes(pickle.dumps(model))
         load = f"pickle.loads(open({str(path)!r}, 'rb').read())"
     else:
-        joblib.dump(fitted, path)
+        joblib.dump(model, path)
         load = f"joblib.load({str(path)!r})"
     script = (
         "import pickle, joblib, numpy as np\n"
         f"model = {load}\n"
         f"X = np.load({str(tmp_path / 'X.npy')!r})\n"
-        f"np.save({str(tmp_path / 'codes.npy')!r}, model.transform(X))\n"
+        f"np.save({str(tmp_path / 'out.npy')!r}, model.{method}(X))\n"
     )
     subprocess.run([sys.executable, "-c", script], check=True)
-    assert_array_equal(np.load(tmp_path / "codes.npy"), fitted.transform(X))
+    assert_array_equal(np.load(tmp_path / "out.npy"), getattr(model, method)(X))
 
 
-def test_skops_round_trip_trusts_only_skae_types(fitted, X, tmp_path):
+@pytest.mark.parametrize("name, method, type_name", ESTIMATORS)
+def test_skops_round_trip_trusts_only_skae_types(
+    request, X, tmp_path, name, method, type_name
+):
+    model = request.getfixturevalue(name)
     path = tmp_path / "model.skops"
-    skops_io.dump(fitted, path)
+    skops_io.dump(model, path)
     untrusted = skops_io.get_untrusted_types(file=path)
-    assert untrusted == ["skae._transformer.AutoencoderTransformer"]
+    assert untrusted == [type_name]
     loaded = skops_io.load(path, trusted=untrusted)
-    assert_array_equal(loaded.transform(X), fitted.transform(X))
-
-
-def test_detector_skops_round_trip_trusts_only_skae_types(detector, X, tmp_path):
-    path = tmp_path / "detector.skops"
-    skops_io.dump(detector, path)
-    untrusted = skops_io.get_untrusted_types(file=path)
-    assert untrusted == ["skae._outlier.AutoencoderOutlierDetector"]
-    loaded = skops_io.load(path, trusted=untrusted)
-    assert_array_equal(loaded.decision_function(X), detector.decision_function(X))
-
-
-def test_detector_round_trip_in_a_fresh_process(detector, X, tmp_path):
-    path = tmp_path / "detector.joblib"
-    joblib.dump(detector, path)
-    np.save(tmp_path / "X.npy", X)
-    script = (
-        "import joblib, numpy as np\n"
-        f"model = joblib.load({str(path)!r})\n"
-        f"X = np.load({str(tmp_path / 'X.npy')!r})\n"
-        f"np.save({str(tmp_path / 'd.npy')!r}, model.decision_function(X))\n"
-    )
-    subprocess.run([sys.executable, "-c", script], check=True)
-    assert_array_equal(np.load(tmp_path / "d.npy"), detector.decision_function(X))
+    assert_array_equal(getattr(loaded, method)(X), getattr(model, method)(X))
 
 
 def test_skops_refuses_a_tampered_file(fitted, tmp_path):
