@@ -39,6 +39,7 @@ def main():
     params = {
         "n_components": 32,
         "hidden_layer_sizes": (256,),
+        "batch_size": 256,
         "max_iter": args.epochs,
         "random_state": 0,
     }

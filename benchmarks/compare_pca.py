@@ -78,11 +78,12 @@ def compare_reconstruction(args, X_train, X_test, log):
     configurations = {
         "PCA": lambda k: PCA(k, random_state=0),
         "seed": lambda k: AutoencoderTransformer(
-            k, max_iter=args.epochs, random_state=0
+            k, batch_size=256, max_iter=args.epochs, random_state=0
         ),
         "deep": lambda k: AutoencoderTransformer(
             k,
             hidden_layer_sizes=args.deep,
+            batch_size=256,
             max_iter=args.deep_epochs,
             random_state=0,
             verbose=verbose,
@@ -136,7 +137,9 @@ def grid_search(args, X_train, y_train, log):
         [
             (
                 "autoencodertransformer",
-                AutoencoderTransformer(max_iter=args.epochs, random_state=0),
+                AutoencoderTransformer(
+                    batch_size=256, max_iter=args.epochs, random_state=0
+                ),
             ),
             ("logisticregression", LogisticRegression(max_iter=1000)),
         ]
@@ -165,7 +168,7 @@ def seed_check(args, models, X_train, X_test, log):
     )
     for random_state in range(len(bces), 3):
         model = AutoencoderTransformer(
-            32, max_iter=args.epochs, random_state=random_state
+            32, batch_size=256, max_iter=args.epochs, random_state=random_state
         ).fit(X_train)
         bces.append(reconstruction_errors(model, X_test)[1])
         log(f"seed check  random_state={random_state}  test BCE {bces[-1]:.4f}")
