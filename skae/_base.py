@@ -25,7 +25,7 @@ from skorch.helper import predefined_split
 from skorch.history import History
 from torch.nn import functional as F
 
-from ._module import ACTIVATIONS, AutoencoderModule
+from ._module import ACTIVATIONS, AutoencoderModule, decode_bound
 from ._net import (
     ArrayDataset,
     AutoencoderNet,
@@ -310,8 +310,8 @@ class _BaseAutoencoder(BaseEstimator):
                     "noise_type='masking', noise is the fraction of inputs set "
                     "to zero and must be below 1."
                 )
-            # Any numeric dtype is kept as is and converted to float32 batch by
-            # batch: a uint8 memmap is never copied whole.
+            # Any numeric dtype is kept as is: ArrayDataset converts small data
+            # to float32 once and large data (a uint8 memmap) batch by batch.
             X = validate_data(self, X, dtype="numeric", reset=not continue_training)
             if X.dtype == np.float32 and not X.flags.c_contiguous:
                 X = np.ascontiguousarray(X)
@@ -673,6 +673,10 @@ class _Inference:
         self.width = module.activation_width()
         self.n_weights = module.n_weights()
         self.decode_gain = module.decode_gain()
+
+    def decode_bound(self, code_bound):
+        """Bound the decoding of codes bounded by `code_bound` (see the module)."""
+        return decode_bound(self.decode_gain, code_bound)
 
     def module(self, dtype):
         return self.modules[np.dtype(dtype)]

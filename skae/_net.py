@@ -196,7 +196,7 @@ class AutoencoderNet(NeuralNet):
             return
         self.module_.train(training)
         self.criterion_.train(training)
-        notify = self._listens("on_batch_begin") or self._listens("on_batch_end")
+        notify = bool(self._heard & {"on_batch_begin", "on_batch_end"})
         batches = list.__getitem__(self.history, -1)["batches"]
         batch_count = 0
         for batch in iterator:
@@ -216,19 +216,24 @@ class AutoencoderNet(NeuralNet):
         # skorch wraps each step in a closure for optimizers that need one
         # (LBFGS) and notifies on_grad_computed; Adam needs no closure, so
         # the closure runs only when a callback listens to gradients.
-        if self._listens("on_grad_computed"):
+        if "on_grad_computed" in self._heard:
             return super().train_step(batch, **fit_params)
         self._zero_grad_optimizer()
         step = self.train_step_single(batch, **fit_params)
         self._step_optimizer(None)
         return step
 
-    def _listens(self, hook):
-        """Whether any callback does something on `hook`."""
-        return any(
-            getattr(type(callback), hook) is not getattr(Callback, hook)
+    def initialize_callbacks(self):
+        # Which batch-level hooks some callback overrides, found once here
+        # (skorch calls this whenever the callbacks change), not per batch.
+        super().initialize_callbacks()
+        self._heard = {
+            hook
+            for hook in ("on_batch_begin", "on_batch_end", "on_grad_computed")
             for _, callback in self.callbacks_
-        )
+            if getattr(type(callback), hook) is not getattr(Callback, hook)
+        }
+        return self
 
     def train_step_single(self, batch, **fit_params):
         Xi, yi = batch

@@ -5,7 +5,6 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._base import _BaseAutoencoder, fill_doc
-from ._module import decode_bound
 
 
 @fill_doc
@@ -154,7 +153,7 @@ class AutoencoderTransformer(
         # rather than np.abs(X).max(), whose temporary |X| cost ~280 page
         # faults per call after a pause.
         inference = self._inference
-        bound = decode_bound(inference.decode_gain, max(X.max(), -X.min()))
+        bound = inference.decode_bound(max(X.max(), -X.min()))
         return self._infer(inference.decode, X, self.n_features_in_, bound=bound)
 
     def score(self, X, y=None):

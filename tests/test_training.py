@@ -295,6 +295,27 @@ def test_callbacks_passed_in_are_called(digits):
     assert counter.epochs == 4
 
 
+class _BatchAndGradientCounter(Callback):
+    def initialize(self):
+        self.batches, self.gradients = 0, 0
+        return self
+
+    def on_batch_end(self, net, **kwargs):
+        self.batches += 1
+
+    def on_grad_computed(self, net, named_parameters, **kwargs):
+        self.gradients += 1
+
+
+def test_callbacks_listening_to_batches_and_gradients_hear_each_one(digits):
+    # The epoch loop skips these hooks when no callback overrides them.
+    X, _ = digits
+    counter = _BatchAndGradientCounter()
+    autoencoder = _fast(callbacks=(counter,), max_iter=3, batch_size=256).fit(X)
+    assert counter.batches == counter.gradients == 3 * 6
+    assert autoencoder.net_.history[-1]["train_batch_count"] == 6
+
+
 def test_skorch_lr_scheduler_changes_the_learning_rate(digits):
     X, _ = digits
     scheduler = LRScheduler(
