@@ -1,9 +1,15 @@
-"""Print the README's result tables (markdown) from the committed results/*.json.
+"""Print the result tables (markdown) of the committed results/*.json.
 
-python benchmarks/report.py
+python benchmarks/report.py              # every table, to the terminal
+python benchmarks/report.py --docs DIR   # one file per table, for the docs'
+                                         # Benchmarks page (doc/conf.py runs it)
 """
 
+import argparse
+import io
 import json
+from contextlib import redirect_stdout
+from pathlib import Path
 
 from _common import RESULTS_DIR
 
@@ -18,7 +24,7 @@ def compare_table(name):
     if result is None:
         return
     print(
-        f"\n#### {result['data']['description']}: train {result['data']['train']}, test {result['data']['test']}"
+        f"\n### {result['data']['description']}: train {result['data']['train']}, test {result['data']['test']}"
     )
     print(
         f"\n`{result['command']}` ({result['date'][:10]}, {result['total_seconds'] / 60:.0f} min)\n"
@@ -81,7 +87,7 @@ def speed_table():
         return
     machine = result["machine"]
     print(
-        f"\n#### Speed ({result['date'][:10]}; {machine['cpu']}, {machine['cores']} cores, torch {machine['torch']}, "
+        f"\n### Speed ({result['date'][:10]}; {machine['cpu']}, {machine['cores']} cores, torch {machine['torch']}, "
         f"scikit-learn {machine['sklearn']}, skorch {machine['skorch']})\n"
     )
     print("| system | s/epoch (median) |\n|---|---:|")
@@ -110,7 +116,7 @@ def profile_table():
     if result is None:
         return
     print(
-        f"\n#### Profile of one epoch of the seed network ({result['date'][:10]}, "
+        f"\n### Profile of one epoch of the seed network ({result['date'][:10]}, "
         f"`python benchmarks/profile_seed.py`, {result['rows']:,} rows)\n"
     )
     print("| share of operator time | loss='bce' | loss='mse' |\n|---|---:|---:|")
@@ -135,7 +141,7 @@ def seed_spread_table():
     if result is None:
         return
     print(
-        f"\n#### Seed network over {len(result['test_bce']['skae'])} seeds ({result['date'][:10]}, "
+        f"\n### Seed network over {len(result['test_bce']['skae'])} seeds ({result['date'][:10]}, "
         f"`python benchmarks/seed_spread.py`, {result['data']}, {result['epochs']} epochs)\n"
     )
     target = result["target_first_3_mean"]
@@ -170,7 +176,7 @@ def memory_table():
         return
     fit, stream = result["fit_memmap"], result["partial_fit_stream"]
     print(
-        f"\n#### Memory ({result['date'][:10]}; {result['source']})\n\n"
+        f"\n### Memory ({result['date'][:10]}; {result['source']})\n\n"
         f"- fit on a read-only uint8 memmap of {fit['rows']:,} x 784: peak RSS growth "
         f"{fit['peak_rss_growth'] / 2**20:.0f} MiB = {fit['ratio_to_float32']:.2f}x its float32 size "
         f"({fit['float32_bytes'] / 2**20:.0f} MiB); target <= 1.2x — {'met' if fit['met'] else '**not met**'}\n"
@@ -185,7 +191,7 @@ def outliers_table(dataset):
         return
     classes = result["classes"]
     print(
-        f"\n#### {result['dataset']}, one class at a time ({result['date'][:10]}, "
+        f"\n### {result['dataset']}, one class at a time ({result['date'][:10]}, "
         f"`{result['command']}`, {result['seconds'] / 60:.0f} min)\n"
     )
     print(
@@ -236,7 +242,7 @@ def small_table():
     fit = result["fit_with_defaults"]
     quality = result["quality"]
     print(
-        f"\n#### Small data ({result['date'][:10]}, `python benchmarks/bench_small.py`, "
+        f"\n### Small data ({result['date'][:10]}, `python benchmarks/bench_small.py`, "
         f"load average {result['load_average_at_start'][0]:.2f} at the start)\n"
     )
     auc = quality["one_class_auc"]
@@ -293,13 +299,42 @@ def small_table():
         )
 
 
+TABLES = {
+    **{
+        f"compare_pca_{dataset}": (compare_table, f"compare_pca_{dataset}")
+        for dataset in ("digits", "mnist", "fashion-mnist")
+    },
+    "seed_spread": (seed_spread_table,),
+    **{
+        f"outliers_{dataset}": (outliers_table, dataset)
+        for dataset in ("fashion-mnist", "mnist")
+    },
+    "small": (small_table,),
+    "speed": (speed_table,),
+    "profile": (profile_table,),
+    "memory": (memory_table,),
+}
+
+
+def write_markdown(folder):
+    """Write each table to ``folder/<name>.md``; a missing result writes a note."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, (table, *args) in TABLES.items():
+        with redirect_stdout(io.StringIO()) as text:
+            table(*args)
+        markdown = text.getvalue().strip() or (
+            f"*No committed result for `{name}` in benchmarks/results/.*"
+        )
+        (folder / f"{name}.md").write_text(markdown + "\n")
+
+
 if __name__ == "__main__":
-    for dataset in ("digits", "mnist", "fashion-mnist"):
-        compare_table(f"compare_pca_{dataset}")
-    seed_spread_table()
-    speed_table()
-    profile_table()
-    memory_table()
-    small_table()
-    for dataset in ("fashion-mnist", "mnist"):
-        outliers_table(dataset)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=Path, help="write one markdown file per table")
+    args = parser.parse_args()
+    if args.docs:
+        write_markdown(args.docs)
+    else:
+        for table, *table_args in TABLES.values():
+            table(*table_args)

@@ -149,9 +149,11 @@ TRAINING_PARAMETERS_DOC = """\
         Determines the initial weights, the validation split, the shuffling of
         the batches, the noise and dropout. Pass an int for reproducible
         results across multiple function calls.
-        See :term:`Glossary <random_state>`. Dropout draws from torch's global
-        generator, which training seeds from `random_state` and then restores
-        to its previous state, so the caller's random numbers are unchanged.
+        See scikit-learn's `Glossary
+        <https://scikit-learn.org/stable/glossary.html#term-random_state>`__.
+        Dropout draws from torch's global generator, which training seeds from
+        `random_state` and then restores to its previous state, so the
+        caller's random numbers are unchanged.
 
     device : str, default='cpu'
         Torch device to train and infer on: ``'cpu'``, ``'cuda'``,
@@ -188,10 +190,10 @@ FITTED_ATTRIBUTES_DOC = """\
         (and to ``partial_fit`` where there is one).
 
     n_features_in_ : int
-        Number of features seen during :term:`fit`.
+        Number of features seen during ``fit``.
 
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X`
+        Names of features seen during ``fit``. Defined only when `X`
         has feature names that are all strings.
 """
 

@@ -1,19 +1,46 @@
-"""Every Python block of the README runs as written, on its own."""
+"""Every Python block of the README and of the docs runs as written, on its own."""
 
 import re
+import textwrap
 from pathlib import Path
 
 import pytest
 
-README = Path(__file__).parents[1] / "README.md"
-BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)
+ROOT = Path(__file__).parents[1]
 
 
-def test_the_readme_has_examples():
-    assert len(BLOCKS) >= 4
+def _markdown_blocks(path):
+    return re.findall(r"```python\n(.*?)```", path.read_text(), flags=re.DOTALL)
 
 
-@pytest.mark.parametrize("code", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
-def test_readme_block_runs_on_its_own(code, tmp_path, monkeypatch):
+def _rst_blocks(path):
+    # ".. code-block:: python", a blank line, then the indented block.
+    pattern = r"\.\. code-block:: python\n\n((?:[ \t]+.*\n|\n)+)"
+    return [textwrap.dedent(b) for b in re.findall(pattern, path.read_text())]
+
+
+BLOCKS = [
+    (path, block)
+    for path in [ROOT / "README.md", *sorted((ROOT / "doc").glob("*.md"))]
+    for block in _markdown_blocks(path)
+] + [
+    (path, block)
+    for path in sorted((ROOT / "doc").glob("*.rst"))
+    for block in _rst_blocks(path)
+]
+
+
+def test_the_readme_and_the_user_guide_have_examples():
+    sources = {path.name for path, _ in BLOCKS}
+    assert {"README.md", "index.rst", "user_guide.rst"} <= sources
+    assert len(BLOCKS) >= 6
+
+
+@pytest.mark.parametrize(
+    "path, code",
+    BLOCKS,
+    ids=[f"{path.name}-{i}" for i, (path, _) in enumerate(BLOCKS)],
+)
+def test_block_runs_on_its_own(path, code, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # a block may write a file
-    exec(compile(code, str(README), "exec"), {"__name__": "__readme__"})
+    exec(compile(code, str(path), "exec"), {"__name__": "__docs__"})

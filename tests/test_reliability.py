@@ -14,7 +14,6 @@ import pandas as pd
 import pytest
 import skops.io as skops_io
 import torch
-from distributed import Client, LocalCluster
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -352,24 +351,4 @@ def test_grid_search_with_two_loky_workers_matches_the_serial_search(X):
     assert parallel.best_params_ == serial.best_params_
     assert_allclose(
         parallel.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"]
-    )
-
-
-def test_grid_search_on_a_local_dask_cluster_matches_the_serial_search(X):
-    serial = _search().fit(X)
-    with (
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as cluster,
-        Client(cluster),
-    ):
-        with joblib.parallel_backend("dask"):
-            remote = _search().fit(X)
-    assert remote.best_params_ == serial.best_params_
-    assert_allclose(
-        remote.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"]
     )
