@@ -105,7 +105,7 @@ def check(site, pages, out):
             failures.append(f"{name}: broken images {found['broken']}")
         if found["traceback"]:
             failures.append(f"{name}: shows a Python traceback")
-        if found["characters"] < 200 or drawn < 0.02:
+        if found["characters"] < 200 or drawn < 0.002:
             failures.append(f"{name}: blank ({found['characters']} characters of text)")
     return failures
 

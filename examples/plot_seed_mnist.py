@@ -69,7 +69,9 @@ print("codes", codes.shape, "reconstructions", reconstructions.shape)
 eps = 1e-7
 clipped = np.clip(reconstructions, eps, 1 - eps)
 test_bce = -np.mean(X_test * np.log(clipped) + (1 - X_test) * np.log(1 - clipped))
-print(f"test binary cross-entropy: {test_bce:.4f} (Keras, 60,000 images: 0.0915)")
+print(f"test binary cross-entropy on {name}: {test_bce:.4f}")
+if name == "MNIST":
+    print("the Keras post, trained on all 60,000 MNIST training images: 0.0915")
 
 # %%
 # Originals over reconstructions
