@@ -25,7 +25,7 @@ from skorch.helper import predefined_split
 from skorch.history import History
 from torch.nn import functional as F
 
-from ._module import ACTIVATIONS, AutoencoderModule, decode_bound
+from ._module import ACTIVATIONS, AutoencoderModule, BlasForward, decode_bound
 from ._net import (
     ArrayDataset,
     AutoencoderNet,
@@ -33,7 +33,7 @@ from ._net import (
     BestWeightsEarlyStopping,
     as_tensor,
 )
-from ._threads import n_threads, torch_threads
+from ._threads import blas_threads, n_threads, torch_threads
 
 # Inference runs in chunks of rows whose layer activations fit in this many
 # bytes, so that a large X costs bounded temporary memory. Fewer, larger chunks
@@ -134,16 +134,18 @@ TRAINING_PARAMETERS_DOC = """\
         ``(name, callback)`` pairs. They are used as given, as skorch does.
 
     n_jobs : int, default=None
-        Number of torch threads for training and inference, set for the
-        duration of each call and restored afterwards. None chooses by the
-        size of the work: one thread when a training step or an inference
-        chunk is below 50 million multiply-adds (the one-layer network in
-        batches of 256 on up to ~1,000 features, a (512, 256) network on a
-        hundred), where more threads gain little alone and collapse when
-        another process uses the same cores; torch's own setting
-        (``torch.get_num_threads()``) for larger work. ``-1`` means every
-        core; pass ``n_jobs=1`` on a machine whose cores other processes use,
-        or ``n_jobs=-1`` to use every core on smaller work.
+        Number of threads, set for the duration of each call and restored
+        afterwards. Training runs on torch's threads: None chooses by the
+        size of the work, one thread when a training step is below 50
+        million multiply-adds (the one-layer network in batches of 256 on up
+        to ~1,000 features, a (512, 256) network on a hundred), where more
+        threads gain little alone and collapse when another process uses the
+        same cores, and torch's own setting (``torch.get_num_threads()``)
+        above. Inference on the CPU multiplies with NumPy's BLAS, as
+        scikit-learn's estimators do: None leaves its threads as they are
+        (see threadpoolctl), an int sets them by the same rule. ``-1`` means
+        every core; pass ``n_jobs=1`` on a machine whose cores other processes
+        use, or ``n_jobs=-1`` to use every core on smaller work.
 
     random_state : int, RandomState instance or None, default=None
         Determines the initial weights, the validation split, the shuffling of
@@ -634,8 +636,18 @@ class _BaseAutoencoder(BaseEstimator):
         out_tensor = torch.from_numpy(out)
         X = np.ascontiguousarray(X)
         chunk = max(1, _INFERENCE_BUDGET // (inference.width * out.itemsize))
-        work = min(chunk, len(X)) * inference.n_weights
-        with torch_threads(n_threads(self.n_jobs, work)), torch.inference_mode():
+        threads = n_threads(self.n_jobs, min(chunk, len(X)) * inference.n_weights)
+        if device.type == "cpu":
+            # NumPy's BLAS does the products, on its threads as the user left
+            # them unless n_jobs is set; torch's elementwise work takes one
+            # thread, so that its pool does not fight BLAS's for the cores.
+            blas = None if self.n_jobs is None else threads
+            threading = contextlib.ExitStack()
+            threading.enter_context(blas_threads(blas))
+            threading.enter_context(torch_threads(1))
+        else:
+            threading = torch_threads(threads)
+        with threading, torch.inference_mode():
             for start in range(0, X.shape[0], chunk):
                 x = as_tensor(X[start : start + chunk]).to(device)
                 target = out_tensor[start : start + chunk]
@@ -662,15 +674,23 @@ class _BaseAutoencoder(BaseEstimator):
 class _Inference:
     """The fitted module ready for inference, in float32 and float64.
 
-    Holds what inference needs that does not depend on the rows: the module
-    in each dtype, its width and weight count, and the decoder's bound.
+    Holds what inference needs that does not depend on the rows: the forward
+    pass in each dtype (on the CPU with NumPy's matrix product, see
+    :class:`~skae._module.BlasForward`; elsewhere the module and a float64
+    copy of it), its width and weight count, and the decoder's bound.
     """
 
     def __init__(self, module, sigmoid):
-        self.modules = {
-            np.dtype(np.float32): module,
-            np.dtype(np.float64): copy.deepcopy(module).to(torch.float64),
-        }
+        if next(module.parameters()).device.type == "cpu":
+            self.modules = {
+                np.dtype(dtype): BlasForward(module, dtype)
+                for dtype in (np.float32, np.float64)
+            }
+        else:
+            self.modules = {
+                np.dtype(np.float32): module,
+                np.dtype(np.float64): copy.deepcopy(module).to(torch.float64),
+            }
         self.sigmoid = sigmoid
         self.width = module.activation_width()
         self.n_weights = module.n_weights()

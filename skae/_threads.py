@@ -1,10 +1,15 @@
-"""How many torch threads a piece of work gets, set for its duration only."""
+"""How many threads a piece of work gets, set for its duration only.
+
+Training runs on torch's threads. Inference on the CPU multiplies with NumPy's
+BLAS (see ``skae._module.BlasForward``), whose threads threadpoolctl sets.
+"""
 
 import contextlib
 import os
 import threading
 
 import torch
+from threadpoolctl import ThreadpoolController
 
 # Work, in multiply-adds of one training step or one inference chunk, below
 # which one thread is used. Below a few million, one thread is simply faster:
@@ -15,13 +20,9 @@ import torch
 # OpenMP threads spin while they wait for cores that are taken.
 SMALL_WORK = 50_000_000
 
-_lock = threading.Lock()
-_active = 0
-_saved = None
-
 
 def n_threads(n_jobs, work):
-    """Return the number of torch threads for `work` multiply-adds.
+    """Return the number of threads for `work` multiply-adds.
 
     Parameters
     ----------
@@ -45,32 +46,72 @@ def n_threads(n_jobs, work):
     return n_jobs
 
 
+class _SharedSetting:
+    """A process-wide thread count, changed for blocks and restored after.
+
+    The setting is global to the process. Nested or concurrent blocks (e.g.
+    ``transform`` from several threads) share it: the first block to enter
+    saves what the user had and the last to leave restores it, so that the
+    setting never stays changed.
+    """
+
+    def __init__(self, get, set):
+        self._get = get
+        self._set = set
+        self._lock = threading.Lock()
+        self._active = 0
+        self._saved = None
+
+    def user_setting(self):
+        """Return the setting as the user left it, outside any of our blocks."""
+        with self._lock:
+            return self._saved if self._active else self._get()
+
+    @contextlib.contextmanager
+    def __call__(self, n):
+        """Run the block with `n` threads; None leaves the setting alone."""
+        if n is None:
+            yield
+            return
+        with self._lock:
+            if self._active == 0:
+                self._saved = self._get()
+            self._active += 1
+            self._set(n)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._active -= 1
+                if self._active == 0:
+                    self._set(self._saved)
+
+
+def _set_torch_threads(n):
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+
+
+# NumPy's BLAS libraries, found once: a controller made per call would cost
+# a scan of the loaded libraries (about 0.2 ms).
+_blas = ThreadpoolController().select(user_api="blas")
+
+
+def _get_blas_threads():
+    return tuple(lib.num_threads for lib in _blas.lib_controllers)
+
+
+def _set_blas_threads(n):
+    counts = n if isinstance(n, tuple) else (n,) * len(_blas.lib_controllers)
+    for lib, count in zip(_blas.lib_controllers, counts):
+        if lib.num_threads != count:
+            lib.set_num_threads(count)
+
+
+torch_threads = _SharedSetting(torch.get_num_threads, _set_torch_threads)
+blas_threads = _SharedSetting(_get_blas_threads, _set_blas_threads)
+
+
 def _user_threads():
     """Torch's thread count as the user left it, outside any of our contexts."""
-    with _lock:
-        return _saved if _active else torch.get_num_threads()
-
-
-@contextlib.contextmanager
-def torch_threads(n):
-    """Run the block with `n` torch threads, then restore the user's setting.
-
-    torch's setting is global to the process. Nested or concurrent blocks
-    (e.g. ``transform`` from several threads) share it: the first block to
-    enter sets it and the last to leave restores what the user had, so that
-    the setting never stays changed.
-    """
-    global _active, _saved
-    with _lock:
-        if _active == 0:
-            _saved = torch.get_num_threads()
-        _active += 1
-        if torch.get_num_threads() != n:
-            torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        with _lock:
-            _active -= 1
-            if _active == 0 and torch.get_num_threads() != _saved:
-                torch.set_num_threads(_saved)
+    return torch_threads.user_setting()

@@ -1,9 +1,11 @@
 """Tests of the torch module behind the estimator."""
 
+import numpy as np
 import pytest
 import torch
+from numpy.testing import assert_allclose
 
-from skae._module import AutoencoderModule
+from skae._module import AutoencoderModule, BlasForward
 
 
 def _module(hidden, activation, generator):
@@ -45,3 +47,39 @@ def test_decode_bound_grows_without_limit_with_the_codes():
     module = _module((16,), "relu", torch.Generator().manual_seed(2))
     assert module.decode_bound(1.0) < 1e4
     assert module.decode_bound(1e38) > torch.finfo(torch.float32).max / 16
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "gelu"])
+@pytest.mark.parametrize("hidden", [(), (16,), (30, 8)])
+def test_blas_forward_computes_what_the_module_computes(hidden, activation, dtype):
+    # The NumPy-product inference must match the module's own forward pass,
+    # in both dtypes, through every kind of layer (widening ones fold their
+    # bias into the product; dropout is inactive).
+    generator = torch.Generator().manual_seed(0)
+    module = AutoencoderModule(
+        20, 4, hidden, activation=activation, dropout=0.5, generator=generator
+    )
+    with torch.no_grad():
+        for parameter in module.parameters():  # non-zero biases too
+            parameter.normal_(generator=generator)
+    module.eval()
+    X = torch.rand(50, 20, generator=generator, dtype=torch.float64)
+    with torch.no_grad():
+        expected_logit, expected_code = module.to(torch.float64)(X)
+    blas = BlasForward(module.to(torch.float32), dtype)
+    x = torch.from_numpy(X.numpy().astype(dtype))
+    rtol = 1e-4 if dtype == np.float32 else 1e-6
+
+    logit, code = blas(x)
+    assert logit.dtype == code.dtype == torch.from_numpy(np.empty(0, dtype)).dtype
+    assert_allclose(code.numpy(), expected_code.numpy(), rtol=rtol, atol=rtol)
+    assert_allclose(logit.numpy(), expected_logit.numpy(), rtol=rtol, atol=rtol)
+
+    out = torch.from_numpy(np.empty((50, 4), dtype))
+    blas.encode_into(x, out)
+    assert_allclose(out.numpy(), expected_code.numpy(), rtol=rtol, atol=rtol)
+    decoded = torch.from_numpy(np.empty((50, 20), dtype))
+    blas.decode_into(out, decoded, sigmoid=True)
+    expected = torch.sigmoid(expected_logit).numpy()
+    assert_allclose(decoded.numpy(), expected, rtol=rtol, atol=rtol)

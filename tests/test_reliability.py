@@ -180,6 +180,8 @@ def _finite_input(X):
 
 
 @pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")
+# NumPy warns while scikit-learn finds the inf and NaN it then refuses.
+@pytest.mark.filterwarnings("ignore:invalid value encountered in reduce:RuntimeWarning")
 @settings(
     max_examples=300,
     deadline=None,
@@ -216,6 +218,7 @@ def test_hostile_input_to_fitted_methods_works_or_raises_a_clear_error(
     "Estimator", [AutoencoderTransformer, AutoencoderOutlierDetector]
 )
 @pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")
+@pytest.mark.filterwarnings("ignore:invalid value encountered in reduce:RuntimeWarning")
 @settings(max_examples=100, deadline=None)
 @given(X=arrays())
 def test_hostile_input_to_fit_works_or_raises_a_clear_error(Estimator, X):

@@ -8,7 +8,15 @@ from sklearn.datasets import load_digits
 from skorch.callbacks import Callback
 
 from skae import AutoencoderTransformer
-from skae._threads import SMALL_WORK, n_threads, torch_threads
+from skae._module import BlasForward
+from skae._threads import (
+    SMALL_WORK,
+    _get_blas_threads,
+    _set_blas_threads,
+    blas_threads,
+    n_threads,
+    torch_threads,
+)
 
 
 @pytest.fixture
@@ -17,6 +25,14 @@ def user_threads():
     torch.set_num_threads(2)
     yield 2
     torch.set_num_threads(before)
+
+
+@pytest.fixture
+def user_blas_threads():
+    before = _get_blas_threads()
+    _set_blas_threads(2)
+    yield _get_blas_threads()
+    _set_blas_threads(before)
 
 
 class _RecordThreads(Callback):
@@ -67,3 +83,39 @@ def test_nested_blocks_restore_the_outer_setting(user_threads):
             assert torch.get_num_threads() == 3
         assert torch.get_num_threads() == 3  # the outer block is still running
     assert torch.get_num_threads() == user_threads
+
+
+@pytest.mark.parametrize("n_jobs, blas", [(None, "user"), (1, (1,)), (2, (2,))])
+def test_inference_multiplies_on_blas_threads_and_restores_them(
+    user_threads, user_blas_threads, monkeypatch, n_jobs, blas
+):
+    # Inference on the CPU multiplies with NumPy's BLAS (n_jobs sets its
+    # threads, None leaves them as the user has them) and runs torch's
+    # elementwise work on one thread.
+    seen = []
+    encode_into = BlasForward.encode_into
+
+    def recording(self, X, out):
+        seen.append((_get_blas_threads(), torch.get_num_threads()))
+        return encode_into(self, X, out)
+
+    monkeypatch.setattr(BlasForward, "encode_into", recording)
+    X = load_digits().data / 16
+    model = AutoencoderTransformer(max_iter=2, n_jobs=n_jobs, random_state=0).fit(X)
+    model.transform(X)
+    expected = user_blas_threads if blas == "user" else blas * len(user_blas_threads)
+    assert seen == [(expected, 1)]
+    assert _get_blas_threads() == user_blas_threads
+    assert torch.get_num_threads() == user_threads
+
+
+def test_concurrent_calls_restore_the_users_blas_threads(user_blas_threads):
+    X = load_digits().data / 16
+    model = AutoencoderTransformer(max_iter=2, n_jobs=1, random_state=0).fit(X)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: model.transform(X[:10]), range(200)))
+    assert _get_blas_threads() == user_blas_threads
+    with pytest.raises(RuntimeError):
+        with blas_threads(1):
+            raise RuntimeError
+    assert _get_blas_threads() == user_blas_threads
