@@ -64,7 +64,7 @@ def compare_table(name):
     if result.get("seed_check"):
         seed = result["seed_check"]
         print(
-            f"Seed check, latent 32, {seed['epochs']} epochs, {seed['training_images']} training images: test BCE "
+            f"Against the classic Keras example, latent 32, {seed['epochs']} epochs, {seed['training_images']} training images: test BCE "
             + ", ".join(f"{b:.4f}" for b in seed["bce_per_seed"])
             + f" (random_state 0, 1, 2; mean {seed['mean_bce']:.4f}); Keras: {seed['keras_10k_subset']} on the "
             f"same subset, {seed['keras_original_60k']} in the original post (60,000 images)."
@@ -166,7 +166,7 @@ def seed_spread_table():
         f"\nDifferences of the means: {gaps}. skae vs the hand loop drawing skae's random "
         "numbers: largest difference "
         f"{result['skae_vs_same_stream_max_abs_difference']:.1e}. "
-        f"The issue's Keras figure, one seed: {result['keras_10k']}."
+        f"Keras' own figure on the same subset, one seed: {result['keras_10k']}."
     )
 
 
