@@ -1,5 +1,6 @@
 """Every Python block of the README and of the docs runs as written, on its own."""
 
+import json
 import re
 import textwrap
 from pathlib import Path
@@ -44,3 +45,46 @@ def test_the_readme_and_the_user_guide_have_examples():
 def test_block_runs_on_its_own(path, code, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # a block may write a file
     exec(compile(code, str(path), "exec"), {"__name__": "__docs__"})
+
+
+def _result(name):
+    return json.loads((ROOT / "benchmarks" / "results" / f"{name}.json").read_text())
+
+
+def _summary_row(start):
+    [row] = [
+        line
+        for line in (ROOT / "README.md").read_text().splitlines()
+        if line.startswith(f"| {start}")
+    ]
+    return row
+
+
+def test_the_readme_results_summary_quotes_the_committed_results():
+    # Rewriting a result with --save and not the README fails here.
+    mnist = {
+        r["latent_size"]: r for r in _result("compare_pca_mnist")["reconstruction"]
+    }
+    ratio = mnist[32]["autoencoder_mse_over_pca"]
+    assert f"| {ratio:.2f}x |" in _summary_row("test MSE, deep autoencoder / PCA")
+
+    for dataset, skae, others in [
+        ("fashion-mnist", "skae (defaults)", ["IsolationForest", "pyod AutoEncoder"]),
+        ("mnist", "skae (best)", ["LocalOutlierFactor", "PCA(32)"]),
+    ]:
+        auc = {
+            k: v["mean_auc"]
+            for k, v in _result(f"outliers_{dataset}")["novelty"].items()
+        }
+        row = _summary_row(
+            f"one-class ROC AUC, {'Fashion-MNIST' if dataset != 'mnist' else 'MNIST'}"
+        )
+        for name in [skae, *others]:
+            assert f"{auc[name]:.3f}" in row, (dataset, name)
+
+    speed = _result("speed")["ratios"]["seed: skae / hand loop"]["value"]
+    assert f"| {speed:.2f}x |" in _summary_row("seconds per epoch")
+
+    small = _result("small")["fit_with_defaults"]
+    assert f"| {small['seconds']['skae']:.1f} s |" in _summary_row("fit with defaults")
+    assert small["loss_over_2000_epochs"] < 1.01  # "within 1%"
