@@ -33,7 +33,7 @@ from ._net import (
     BestWeightsEarlyStopping,
     as_tensor,
 )
-from ._threads import blas_threads, n_threads, torch_threads
+from ._threads import inference_threads, n_threads, torch_threads
 
 # Inference runs in chunks of rows whose layer activations fit in this many
 # bytes, so that a large X costs bounded temporary memory. Fewer, larger chunks
@@ -636,18 +636,12 @@ class _BaseAutoencoder(BaseEstimator):
         out_tensor = torch.from_numpy(out)
         X = np.ascontiguousarray(X)
         chunk = max(1, _INFERENCE_BUDGET // (inference.width * out.itemsize))
-        threads = n_threads(self.n_jobs, min(chunk, len(X)) * inference.n_weights)
-        if device.type == "cpu":
-            # NumPy's BLAS does the products, on its threads as the user left
-            # them unless n_jobs is set; torch's elementwise work takes one
-            # thread, so that its pool does not fight BLAS's for the cores.
-            blas = None if self.n_jobs is None else threads
-            threading = contextlib.ExitStack()
-            threading.enter_context(blas_threads(blas))
-            threading.enter_context(torch_threads(1))
-        else:
-            threading = torch_threads(threads)
-        with threading, torch.inference_mode():
+        threads = inference_threads(
+            self.n_jobs,
+            min(chunk, len(X)) * inference.n_weights,
+            blas=device.type == "cpu",
+        )
+        with threads, torch.inference_mode():
             for start in range(0, X.shape[0], chunk):
                 x = as_tensor(X[start : start + chunk]).to(device)
                 target = out_tensor[start : start + chunk]

@@ -199,64 +199,66 @@ class BlasForward:
     """
 
     def __init__(self, module, dtype):
-        self.encoder = _blas_layers(module.encoder, module.activation, dtype)
-        self.decoder = _blas_layers(module.decoder, module.activation, dtype)
+        self.encoder = _BlasStack(module.encoder, module.activation, dtype)
+        self.decoder = _BlasStack(module.decoder, module.activation, dtype)
 
     def __call__(self, X):
         """Return ``(reconstruction logit, code)``, as the module's forward."""
-        code = _blas_run(self.encoder, X.numpy())
-        return torch.from_numpy(_blas_run(self.decoder, code)), torch.from_numpy(code)
+        code = self.encoder(X.numpy())
+        return torch.from_numpy(self.decoder(code)), torch.from_numpy(code)
 
     def encode_into(self, X, out):
         """Write the code of `X` into `out`."""
-        _blas_run(self.encoder, X.numpy(), out.numpy())
+        self.encoder(X.numpy(), out.numpy())
 
     def decode_into(self, code, out, *, sigmoid):
         """Write the decoding of `code` into `out`, squashed by a sigmoid if asked."""
-        _blas_run(self.decoder, code.numpy(), out.numpy())
+        self.decoder(code.numpy(), out.numpy())
         if sigmoid:
             out.sigmoid_()
 
 
-def _blas_layers(stack, activation, dtype):
-    """Return the layers of `stack` for :func:`_blas_run`.
+class _BlasStack:
+    """One ``nn.Sequential`` of linear layers and activations, for NumPy.
 
     Each linear layer becomes a ``(weight.T, bias)`` pair of arrays in
     `dtype`, each activation its in-place torch function. A layer wider out
-    than in (the decoder's last) has its bias folded in as a last row of
+    than in (the decoder's) has its bias folded in as a last row of
     ``weight.T``, to be met by a column of ones: its wide output is then
     written once, by the product, with no second pass to add the bias.
     """
-    layers = []
-    for layer in stack:
-        if isinstance(layer, nn.Linear):
-            weight_t = layer.weight.detach().numpy().astype(dtype, copy=False).T
-            bias = layer.bias.detach().numpy().astype(dtype)
-            if layer.out_features > layer.in_features:
-                layers.append((np.vstack([weight_t, bias]), None))
+
+    def __init__(self, stack, activation, dtype):
+        self.layers = []
+        for layer in stack:
+            if isinstance(layer, nn.Linear):
+                weight_t = layer.weight.detach().numpy().astype(dtype, copy=False).T
+                bias = layer.bias.detach().numpy().astype(dtype)
+                if layer.out_features > layer.in_features:
+                    self.layers.append((np.vstack([weight_t, bias]), None))
+                else:
+                    self.layers.append((weight_t, bias))
+            elif isinstance(layer, ACTIVATIONS[activation]):
+                self.layers.append(IN_PLACE_ACTIVATIONS[activation])
+        self.last_linear = max(
+            i for i, layer in enumerate(self.layers) if isinstance(layer, tuple)
+        )
+
+    def __call__(self, X, out=None):
+        """Run the layers on the array `X`; the last linear one writes into `out`."""
+        for i, layer in enumerate(self.layers):
+            if isinstance(layer, tuple):
+                weight_t, bias = layer
+                if bias is None:  # folded into weight_t: append a column of ones
+                    ones = np.ones((X.shape[0], X.shape[1] + 1), dtype=X.dtype)
+                    ones[:, :-1] = X
+                    X = ones
+                X = np.matmul(X, weight_t, out=out if i == self.last_linear else None)
+                if bias is not None:
+                    X += bias
             else:
-                layers.append((weight_t, bias))
-        elif isinstance(layer, ACTIVATIONS[activation]):
-            layers.append(IN_PLACE_ACTIVATIONS[activation])
-    return layers
-
-
-def _blas_run(layers, X, out=None):
-    """Run `layers` on the array `X`; the last linear layer writes into `out`."""
-    last = max(i for i, layer in enumerate(layers) if isinstance(layer, tuple))
-    for i, layer in enumerate(layers):
-        if isinstance(layer, tuple):
-            weight_t, bias = layer
-            if bias is None:  # folded into weight_t: append a column of ones
-                ones = np.ones((X.shape[0], X.shape[1] + 1), dtype=X.dtype)
-                ones[:, :-1] = X
-                X = ones
-            X = np.matmul(X, weight_t, out=out if i == last else None)
-            if bias is not None:
-                X += bias
-        else:
-            layer(torch.from_numpy(X))
-    return X
+                layer(torch.from_numpy(X))
+        return X
 
 
 def decode_bound(gain, code_bound):

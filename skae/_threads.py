@@ -112,6 +112,25 @@ torch_threads = _SharedSetting(torch.get_num_threads, _set_torch_threads)
 blas_threads = _SharedSetting(_get_blas_threads, _set_blas_threads)
 
 
+@contextlib.contextmanager
+def inference_threads(n_jobs, work, *, blas):
+    """Set the threads of an inference of `work` multiply-adds per chunk.
+
+    With ``blas`` (inference on the CPU, see ``skae._module.BlasForward``),
+    NumPy's BLAS does the products, on its threads as the user left them
+    unless `n_jobs` is set, and torch's elementwise work takes one thread, so
+    that torch's pool does not fight BLAS's for the cores. Otherwise torch
+    does everything, on :func:`n_threads`.
+    """
+    n = n_threads(n_jobs, work)
+    if blas:
+        with blas_threads(None if n_jobs is None else n), torch_threads(1):
+            yield
+    else:
+        with torch_threads(n):
+            yield
+
+
 def _user_threads():
     """Torch's thread count as the user left it, outside any of our contexts."""
     return torch_threads.user_setting()
