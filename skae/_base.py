@@ -33,6 +33,7 @@ from ._net import (
     BestWeightsEarlyStopping,
     as_tensor,
 )
+from ._optim import Adam
 from ._threads import inference_threads, n_threads, torch_threads
 
 # Inference runs in chunks of rows whose layer activations fit in this many
@@ -471,7 +472,7 @@ class _BaseAutoencoder(BaseEstimator):
         return AutoencoderNet(
             module=module,
             criterion=criterion,
-            optimizer=torch.optim.Adam,
+            optimizer=Adam,
             lr=self.learning_rate_init,
             optimizer__eps=1e-7,
             optimizer__weight_decay=self.alpha,
