@@ -251,8 +251,11 @@ def small_table():
         f"PCA(32) {auc['PCA(32)']:.4f}."
     )
     cv = quality["pipeline_cv_accuracy"]
+    seeds = quality.get("pipeline_seeds")
     print(
-        "- StandardScaler + reducer + LogisticRegression, 5-fold CV accuracy: "
+        "- StandardScaler + reducer + LogisticRegression, 5-fold CV accuracy"
+        + (f" (mean over random_state {seeds})" if seeds else "")
+        + ": "
         + ", ".join(f"{k} {v:.4f}" for k, v in cv.items())
         + "."
     )

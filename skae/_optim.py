@@ -1,6 +1,7 @@
 """The optimizer: torch's Adam with a light step for small batches."""
 
 import torch
+from torch.optim import optimizer as _torch_optimizer
 
 # torch's fused Adam kernel; the fast step below is used only where it exists.
 _FUSED_KERNELS = {
@@ -12,28 +13,31 @@ _FUSED_KERNELS = {
 class Adam(torch.optim.Adam):
     """:class:`torch.optim.Adam` whose fused step costs little Python.
 
-    torch's ``step`` reaches its fused kernel through hooks, grad-mode
-    switches, dynamo guards and regrouping of the tensors by device and dtype:
-    about 80 µs per call on a 2-core machine, as much as the arithmetic of a
-    32-row batch of the seed network (a 64-32-64 network on digits trained
-    1.4x faster without it). Here, once every parameter has its state, a
-    fused step calls the same kernel with the same arguments as torch's own
-    step, so the weights are bitwise those of ``torch.optim.Adam``. Anything
-    else takes torch's path: the first step (which creates the state), a
-    closure, a non-fused group, a tensor learning rate, gradient scaling,
-    ``differentiable=True``, parameters on several devices or of several
-    dtypes, or a torch without the fused kernel. Optimizer step hooks and
-    profiling still run, once, as for every optimizer.
+    torch's ``step`` reaches its fused kernel through a profiling range, hook
+    calls, grad-mode switches, dynamo guards and regrouping of the tensors by
+    device and dtype: about 80 µs per call on a 2-core machine, as much as the
+    arithmetic of a 32-row batch of the seed network. Here, once every
+    parameter has its state, a fused step with no step hook registered calls
+    the same kernel with the same arguments as torch's own step, so the
+    weights are bitwise those of ``torch.optim.Adam``. Everything else takes
+    torch's own step, with its hooks and profiling range: the first step
+    (which creates the state), a closure, a registered step hook (on this
+    optimizer or global), a non-fused group, a tensor learning rate, gradient
+    scaling, ``differentiable=True``, parameters on several devices or of
+    several dtypes, or a torch without the fused kernel. The fast step shows
+    in torch's profiler as its kernels, without the ``Optimizer.step`` range.
 
     ``zero_grad()`` sets the gradients to None, as torch's does by default,
-    without its profiling and dynamo guards.
+    without its profiling range and dynamo guards.
     """
 
     def step(self, closure=None):
         """Take one Adam step; see :meth:`torch.optim.Adam.step`."""
-        work = None if closure is not None else self._fused_work()
+        if closure is not None or _has_step_hooks(self):
+            return _HOOKED_TORCH_STEP(self, closure)
+        work = self._fused_work()
         if work is None:
-            return _torch_step()(self, closure)
+            return _HOOKED_TORCH_STEP(self, closure)
         for group, params, states in work:
             if not params:
                 continue
@@ -93,14 +97,29 @@ class Adam(torch.optim.Adam):
         return None
 
 
-def _torch_step():
-    """Return torch's ``Adam.step`` without the hook-running wrapper.
+# torch wraps each optimizer class's step, at its first instance, in a wrapper
+# that opens a profiling range and runs the step hooks, which costs as much as
+# the fast step itself. Adam.step is marked as wrapped so that torch leaves it
+# alone, and runs torch's step in that same wrapper whenever it takes torch's
+# path.
+_TORCH_STEP = torch.optim.Adam.step
+if getattr(_TORCH_STEP, "hooked", False):
+    _TORCH_STEP = _TORCH_STEP.__wrapped__
+_HOOKED_TORCH_STEP = torch.optim.Optimizer.profile_hook_step(_TORCH_STEP)
+Adam.step.hooked = True
 
-    torch wraps an optimizer class's ``step`` in a wrapper that runs the step
-    hooks (at the first instance of the class). This class's ``step`` is
-    wrapped already, so calling torch's wrapped one would run them twice.
+
+def _has_step_hooks(optimizer):
+    """Whether a step hook is registered on `optimizer` or globally.
+
+    True also when torch keeps its hooks elsewhere than this reads them.
     """
-    step = torch.optim.Adam.step
-    if getattr(step, "hooked", False):
-        return step.__wrapped__
-    return step
+    try:
+        return bool(
+            optimizer._optimizer_step_pre_hooks
+            or optimizer._optimizer_step_post_hooks
+            or _torch_optimizer._global_optimizer_pre_hooks
+            or _torch_optimizer._global_optimizer_post_hooks
+        )
+    except AttributeError:
+        return True

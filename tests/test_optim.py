@@ -1,12 +1,22 @@
 """skae's Adam takes the same steps as torch's, with less Python per step."""
 
 import copy
+import warnings
 from unittest import mock
 
 import pytest
 import torch
+from torch.optim.optimizer import register_optimizer_step_post_hook
 
+from skae import _optim
 from skae._optim import Adam
+
+
+def _counting_torch_steps():
+    """Patch skae's route to torch's step with a mock that counts its calls."""
+    return mock.patch.object(
+        _optim, "_HOOKED_TORCH_STEP", wraps=_optim._HOOKED_TORCH_STEP
+    )
 
 
 def _model(seed=0):
@@ -49,9 +59,7 @@ def test_fused_steps_are_bitwise_those_of_torch_adam(options):
     )
     model = _model()
     optimizer = Adam(model.parameters(), lr=1e-2, fused=True, **options)
-    with mock.patch.object(
-        torch.optim.Adam, "step", side_effect=torch.optim.Adam.step, autospec=True
-    ) as torch_step:
+    with _counting_torch_steps() as torch_step:
         _train(model, optimizer)
     # torch's step creates the state once; every later step is the fast one.
     assert torch_step.call_count == 1
@@ -79,9 +87,7 @@ def test_state_loaded_from_torch_adam_continues_bitwise():
 def test_anything_but_a_plain_fused_group_takes_torch_step(options):
     model = _model()
     optimizer = Adam(model.parameters(), **{"lr": 1e-2, **options})
-    with mock.patch.object(
-        torch.optim.Adam, "step", side_effect=torch.optim.Adam.step, autospec=True
-    ) as torch_step:
+    with _counting_torch_steps() as torch_step:
         _train(model, optimizer, steps=3)
     assert torch_step.call_count == 3
 
@@ -103,15 +109,43 @@ def test_a_closure_takes_torch_step_and_returns_its_loss():
 
 
 @pytest.mark.parametrize("fused", [True, False])
-def test_step_hooks_run_once_per_step(fused):
+def test_step_hooks_run_once_per_step_through_torch_step(fused):
     torch.optim.Adam(_model().parameters())  # torch wraps its Adam.step now
     model = _model()
     optimizer = Adam(model.parameters(), lr=1e-2, fused=fused)
     calls = []
     optimizer.register_step_pre_hook(lambda *args: calls.append("pre"))
     optimizer.register_step_post_hook(lambda *args: calls.append("post"))
-    _train(model, optimizer, steps=3)
+    with _counting_torch_steps() as torch_step:
+        _train(model, optimizer, steps=3)
     assert calls == ["pre", "post"] * 3
+    assert torch_step.call_count == 3
+
+
+def test_a_global_step_hook_runs_too():
+    model = _model()
+    optimizer = Adam(model.parameters(), lr=1e-2, fused=True)
+    _train(model, optimizer, steps=1)
+    calls = []
+    handle = register_optimizer_step_post_hook(lambda *args: calls.append(1))
+    try:
+        _train(model, optimizer, steps=2)
+    finally:
+        handle.remove()
+    _train(model, optimizer, steps=1)
+    assert len(calls) == 2
+
+
+def test_an_lr_scheduler_sees_the_steps():
+    model = _model()
+    optimizer = Adam(model.parameters(), lr=1e-2, fused=True)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "lr_scheduler.step() before optimizer.step()"
+        for _ in range(3):
+            _train(model, optimizer, steps=2)
+            scheduler.step()
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(1e-2 / 8)
 
 
 def test_zero_grad_sets_gradients_to_none_or_zero():
