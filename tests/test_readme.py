@@ -85,6 +85,31 @@ def test_the_readme_results_summary_quotes_the_committed_results():
     speed = _result("speed")["ratios"]["seed: skae / hand loop"]["value"]
     assert f"| {speed:.2f}x |" in _summary_row("seconds per epoch")
 
-    small = _result("small")["fit_with_defaults"]
-    assert f"| {small['seconds']['skae']:.1f} s |" in _summary_row("fit with defaults")
-    assert small["loss_over_2000_epochs"] < 1.01  # "within 1%"
+    small = _result("small")
+    fit = small["fit_with_defaults"]
+    assert f"| {fit['seconds']['skae']:.1f} s |" in _summary_row("fit with defaults")
+    assert fit["loss_over_2000_epochs"] < 1.01  # "within 1%"
+
+    row = _summary_row("two deep fits side by side")
+    for label, slowdown in small["side_by_side"].items():
+        assert f"{slowdown['slowdown']:.2f}x" in row, label
+
+    accuracy = small["quality"]["pipeline_cv_accuracy"]
+    row = _summary_row("LogisticRegression on codes of 32")
+    for name in ("skae k=32", "skae tanh k=32", "PCA k=32"):
+        assert f"{accuracy[name]:.3f}" in row, name
+    behind = accuracy["skae k=32"] < accuracy["PCA k=32"]
+    assert ("(skae's default behind)" in row) == behind
+
+
+def test_the_user_guide_quotes_the_committed_small_data_results():
+    guide = (ROOT / "doc" / "user_guide.rst").read_text()
+    small = _result("small")
+    accuracy = small["quality"]["pipeline_cv_accuracy"]
+    for k in (16, 32):
+        rows = [f"skae k={k}", f"skae tanh k={k}", f"PCA k={k}"]
+        cells = "".join(f"     - {accuracy[row]:.4f}\n" for row in rows)
+        assert f"   * - {k}\n{cells}" in guide, k
+    epoch = small["per_epoch"]["1797 rows, batch 32"]
+    seconds = epoch["seconds_per_epoch"]["skae"]
+    assert f"{seconds * 1e3:.1f} ms, {epoch['skae_over_mlp']:.2f}x" in guide
