@@ -44,7 +44,7 @@ class Adam(torch.optim.Adam):
             steps = [state["step"] for state in states]
             beta1, beta2 = group["betas"]
             torch._foreach_add_(steps, 1)
-            _FUSED_KERNELS[group["decoupled_weight_decay"]](
+            _FUSED_KERNELS[_decoupled(group)](
                 params,
                 [param.grad for param in params],
                 [state["exp_avg"] for state in states],
@@ -75,7 +75,7 @@ class Adam(torch.optim.Adam):
                 not group["fused"]
                 or group["differentiable"]
                 or isinstance(group["lr"], torch.Tensor)
-                or _FUSED_KERNELS[group["decoupled_weight_decay"]] is None
+                or _FUSED_KERNELS[_decoupled(group)] is None
             ):
                 return None
             params = [param for param in group["params"] if param.grad is not None]
@@ -123,3 +123,8 @@ def _has_step_hooks(optimizer):
         )
     except AttributeError:
         return True
+
+
+def _decoupled(group):
+    """Whether `group` decays weights as AdamW does (torch < 2.7 has no such key)."""
+    return group.get("decoupled_weight_decay", False)
