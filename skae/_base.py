@@ -653,16 +653,8 @@ class _BaseAutoencoder(BaseEstimator):
                     function(module, x, buffer)
                     target.copy_(buffer)
         overflow_possible = bound is None or not bound < np.finfo(out.dtype).max / 16
-        # The sum is a cheap test; the full one runs only when it fails. The
-        # sum of huge values may overflow: that is what it tests for.
-        with np.errstate(over="ignore", invalid="ignore"):
-            finite = not overflow_possible or np.isfinite(out.sum())
-        if not finite and not np.isfinite(out).all():
-            raise ValueError(
-                "The network produced non-finite values from finite input: X holds "
-                f"values up to {np.abs(X).max():.4g} in magnitude, which overflow "
-                "it. Scale X as the training data was scaled."
-            )
+        if overflow_possible:
+            _check_finite(out, X)
         return out
 
 
@@ -721,6 +713,20 @@ class _Inference:
         else:
             error = reconstruction.sub_(x).square_()
         torch.mean(error, dim=1, out=out).neg_()
+
+
+def _check_finite(out, X):
+    """Raise a clear error if inference on the finite `X` overflowed into `out`."""
+    # The sum is a cheap test; the full one runs only when it fails. The sum
+    # of huge values may overflow: that is what it tests for.
+    with np.errstate(over="ignore", invalid="ignore"):
+        finite = np.isfinite(out.sum())
+    if not finite and not np.isfinite(out).all():
+        raise ValueError(
+            "The network produced non-finite values from finite input: X holds "
+            f"values up to {np.abs(X).max():.4g} in magnitude, which overflow "
+            "it. Scale X as the training data was scaled."
+        )
 
 
 @contextlib.contextmanager

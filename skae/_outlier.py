@@ -1,14 +1,20 @@
 """AutoencoderOutlierDetector: reconstruction error as a scikit-learn outlier score."""
 
+import warnings
 from numbers import Real
 
 import numpy as np
 from sklearn.base import OutlierMixin, _fit_context
+from sklearn.covariance import LedoitWolf
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import _BaseAutoencoder, fill_doc
+from ._base import _BaseAutoencoder, _check_finite, fill_doc
 from ._transformer import AutoencoderTransformer
+
+# What the detector adds to the transformer: parameters and fitted attributes.
+_OWN_PARAMETERS = ("contamination", "code_weight")
+_OWN_ATTRIBUTES = ("offset_", "code_location_", "code_precision_", "code_scale_")
 
 
 @fill_doc
@@ -17,7 +23,8 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
 
     An autoencoder trained on normal data reconstructs normal samples well
     and unusual ones badly. :meth:`score_samples` is minus each sample's
-    reconstruction error (higher is more normal), :meth:`decision_function`
+    reconstruction error (higher is more normal), optionally plus how unusual
+    its code is (`code_weight`), :meth:`decision_function`
     shifts it by ``offset_`` so that outliers are negative, and
     :meth:`predict` labels inliers 1 and outliers -1, like
     :class:`~sklearn.ensemble.IsolationForest` and
@@ -45,11 +52,34 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         lower than those of new normal data, so expect somewhat more new
         normal samples than training samples to be flagged.
 
+    code_weight : float, default=0.0
+        Weight, in :meth:`score_samples`, of how unusual a sample's code is
+        next to its reconstruction error: a sample can be reconstructed well
+        from a code unlike any training sample's. How unusual a code is is
+        its squared Mahalanobis distance to a Gaussian fitted to the training
+        codes (with Ledoit-Wolf shrinkage); ``code_scale_`` puts it in units
+        of the reconstruction error (one standard deviation of the training
+        distances weighs one standard deviation of the training errors), and
+        the score is ``-(error + code_weight * code_scale_ * distance)``. 0
+        (the default) scores the reconstruction error alone. On Fashion-MNIST
+        0.3 raised the mean one-class ROC AUC by about 0.003, on MNIST it
+        lowered it (see the benchmarks page).
+
     Attributes
     ----------
     offset_ : float
         Offset used to define the decision function from the raw scores:
         ``decision_function = score_samples - offset_``.
+
+    code_location_ : ndarray of shape (n_components,)
+        Mean of the training codes.
+
+    code_precision_ : ndarray of shape (n_components, n_components)
+        Inverse of the shrunk covariance of the training codes.
+
+    code_scale_ : float
+        Standard deviation of the training reconstruction errors over that of
+        the training codes' distances; 0 when the distances do not vary.
 
     autoencoder_ : AutoencoderTransformer
         The fitted autoencoder, sharing this detector's network: its
@@ -93,6 +123,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             StrOptions({"auto"}),
             Interval(Real, 0, 0.5, closed="right"),
         ],
+        "code_weight": [Interval(Real, 0, None, closed="left")],
     }
 
     def __init__(
@@ -121,6 +152,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         device="cpu",
         verbose=0,
         contamination="auto",
+        code_weight=0.0,
     ):
         super().__init__(
             n_components,
@@ -147,6 +179,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             verbose=verbose,
         )
         self.contamination = contamination
+        self.code_weight = code_weight
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -165,7 +198,8 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         self : object
             Fitted estimator.
         """
-        X = self._fit(X)
+        X = self._validate_rows(self._fit(X))  # a float dtype, for inference
+        self._fit_codes(X)
         scores = self.score_samples(X)
         if self.contamination == "auto":
             first, third = np.percentile(scores, [25, 75])
@@ -173,6 +207,61 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         else:
             self.offset_ = float(np.percentile(scores, 100 * self.contamination))
         return self
+
+    def _fit_codes(self, X):
+        """Fit the Gaussian of the training codes and the scale of its distances."""
+        codes = self._infer(self._inference.encode, X, self.n_components)
+        # In float64, like the distances: float32 squares of large codes overflow.
+        # One sample has no spread (code_scale_ is then 0); no need to warn.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Only one sample available")
+            covariance = LedoitWolf().fit(codes.astype(np.float64))
+        self.code_location_ = covariance.location_
+        self.code_precision_ = covariance.precision_
+        errors = -self._infer(self._inference.negative_error, X, None)
+        spread = self._code_distance(codes).std()
+        self.code_scale_ = float(errors.std() / spread) if spread > 0 else 0.0
+
+    def _code_distance(self, codes):
+        """Squared Mahalanobis distance of each code to the training codes.
+
+        In float64, whose range the squares of float32 codes cannot overflow.
+        """
+        centered = codes.astype(np.float64) - self.code_location_
+        return np.einsum("ij,jk,ik->i", centered, self.code_precision_, centered)
+
+    def score_samples(self, X):
+        """Minus the reconstruction error of each sample: higher is more normal.
+
+        With a positive `code_weight`, minus the sum of the error and
+        `code_weight` times the scaled distance of the sample's code to the
+        training codes.
+        The error is the binary Kullback-Leibler divergence between each value
+        and its reconstruction with ``loss_ == 'bce'`` and the squared error
+        with ``'mse'``, averaged over features; see
+        :meth:`AutoencoderTransformer.score_samples`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The samples to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            Minus the reconstruction error (and code distance) of each sample.
+        """
+        X = self._validate_rows(X)
+        scores = self._infer(self._inference.negative_error, X, None)
+        if self.code_weight:
+            codes = self._infer(self._inference.encode, X, self.n_components)
+            distance = self._code_distance(codes)
+            with np.errstate(over="ignore"):
+                scores -= (self.code_weight * self.code_scale_ * distance).astype(
+                    scores.dtype
+                )
+            _check_finite(scores, X)
+        return scores
 
     def decision_function(self, X):
         """Score shifted by ``offset_``: negative for outliers, positive for inliers.
@@ -211,13 +300,14 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
     def autoencoder_(self):
         check_is_fitted(self)
         params = self.get_params(deep=False)
-        del params["contamination"]
+        for name in _OWN_PARAMETERS:
+            del params[name]
         autoencoder = AutoencoderTransformer(**params)
         # Share the fitted network and state, without copying or refitting.
         fitted = {
             name: value
             for name, value in vars(self).items()
-            if name not in params and name not in ("contamination", "offset_")
+            if name not in params and name not in _OWN_PARAMETERS + _OWN_ATTRIBUTES
         }
         autoencoder.__dict__.update(fitted)
         return autoencoder

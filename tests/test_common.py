@@ -31,10 +31,11 @@ TRANSFORMERS = [
 ]
 
 DETECTORS = [
-    # the one-layer network, with contamination "auto" and as a fraction
+    # the one-layer network, with contamination "auto" and as a fraction (and
+    # a score that weighs the code too)
     AutoencoderOutlierDetector(max_iter=5, random_state=0),
     AutoencoderOutlierDetector(
-        n_components=4, contamination=0.1, max_iter=5, random_state=0
+        n_components=4, contamination=0.1, code_weight=1.0, max_iter=5, random_state=0
     ),
     # a deep network with early stopping
     AutoencoderOutlierDetector(

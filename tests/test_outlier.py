@@ -3,6 +3,8 @@ import pickle
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from scipy.stats import spearmanr
+from sklearn.covariance import LedoitWolf
 from sklearn.datasets import load_digits
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
@@ -31,11 +33,61 @@ def _fast(**params):
     return AutoencoderOutlierDetector(**{"max_iter": 5, "random_state": 0, **params})
 
 
-def test_parameters_are_the_transformers_plus_contamination():
+def test_parameters_are_the_transformers_plus_contamination_and_code_weight():
     transformer = AutoencoderTransformer().get_params()
     detector = AutoencoderOutlierDetector().get_params()
     assert detector.pop("contamination") == "auto"
+    assert detector.pop("code_weight") == 0.0
     assert detector == transformer
+
+
+# --- the code term -----------------------------------------------------------------
+
+
+def test_code_weight_adds_the_scaled_mahalanobis_distance_of_the_code(digits):
+    X, X_test, _, _ = digits
+    detector = _fast(n_components=8, code_weight=0.7).fit(X)
+    autoencoder = detector.autoencoder_
+    covariance = LedoitWolf().fit(autoencoder.transform(X))
+    train_errors = -autoencoder.score_samples(X)
+    train_distances = covariance.mahalanobis(autoencoder.transform(X))
+    assert detector.code_scale_ == pytest.approx(
+        train_errors.std() / train_distances.std()
+    )
+    expected = autoencoder.score_samples(X_test) - 0.7 * detector.code_scale_ * (
+        covariance.mahalanobis(autoencoder.transform(X_test))
+    )
+    assert_allclose(detector.score_samples(X_test), expected, rtol=1e-5)
+
+
+def test_a_large_code_weight_ranks_by_the_code_distance(digits):
+    X, X_test, _, _ = digits
+    detector = _fast(n_components=8, code_weight=1e6).fit(X)
+    codes = detector.autoencoder_.transform
+    distance = LedoitWolf().fit(codes(X)).mahalanobis(codes(X_test))
+    # Same order up to float32 rounding among near-equal distances.
+    correlation = spearmanr(detector.score_samples(X_test), -distance).statistic
+    assert correlation > 0.9999
+
+
+def test_code_weight_zero_scores_the_reconstruction_error_alone(digits):
+    X, X_test, _, _ = digits
+    detector = _fast(n_components=8).fit(X)
+    assert_array_equal(
+        detector.score_samples(X_test), detector.autoencoder_.score_samples(X_test)
+    )
+
+
+def test_code_scale_is_zero_when_the_codes_do_not_vary():
+    X = np.full((5, 6), 0.5)
+    detector = _fast(n_components=2, code_weight=1.0).fit(X)
+    assert detector.code_scale_ == 0.0
+    assert np.isfinite(detector.score_samples(X)).all()
+
+
+def test_negative_code_weight_is_rejected(digits):
+    with pytest.raises(ValueError, match="code_weight"):
+        _fast(code_weight=-1.0).fit(digits[0])
 
 
 def test_scores_are_the_transformers_scores(digits):

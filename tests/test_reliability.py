@@ -38,8 +38,9 @@ def fitted(X):
 
 @pytest.fixture(scope="module")
 def detector(X):
+    # With the code term, so that its fitted arrays make the round trip too.
     return AutoencoderOutlierDetector(
-        n_components=8, max_iter=5, contamination=0.1, random_state=0
+        n_components=8, max_iter=5, contamination=0.1, code_weight=0.5, random_state=0
     ).fit(X)
 
 
