@@ -220,7 +220,9 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         self.code_precision_ = covariance.precision_
         errors = -self._infer(self._inference.negative_error, X, None)
         spread = self._code_distance(codes).std()
-        self.code_scale_ = float(errors.std() / spread) if spread > 0 else 0.0
+        # float64: the squares of large float32 errors overflow.
+        error_spread = errors.std(dtype=np.float64)
+        self.code_scale_ = float(error_spread / spread) if spread > 0 else 0.0
 
     def _code_distance(self, codes):
         """Squared Mahalanobis distance of each code to the training codes.
