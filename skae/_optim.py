@@ -33,9 +33,8 @@ class Adam(torch.optim.Adam):
 
     def step(self, closure=None):
         """Take one Adam step; see :meth:`torch.optim.Adam.step`."""
-        if closure is not None or _has_step_hooks(self):
-            return _HOOKED_TORCH_STEP(self, closure)
-        work = self._fused_work()
+        fast = closure is None and not _has_step_hooks(self)
+        work = self._fused_work() if fast else None
         if work is None:
             return _HOOKED_TORCH_STEP(self, closure)
         for group, params, states in work:

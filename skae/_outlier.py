@@ -199,8 +199,12 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             Fitted estimator.
         """
         X = self._validate_rows(self._fit(X))  # a float dtype, for inference
-        self._fit_codes(X)
-        scores = self.score_samples(X)
+        # The training scores, with the errors and codes computed once.
+        scores = self._infer(self._inference.negative_error, X, None)
+        codes = self._infer(self._inference.encode, X, self.n_components)
+        self._fit_codes(codes, -scores)
+        if self.code_weight:
+            self._add_code_term(scores, codes, X)
         if self.contamination == "auto":
             first, third = np.percentile(scores, [25, 75])
             self.offset_ = float(first - 1.5 * (third - first))
@@ -208,9 +212,8 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             self.offset_ = float(np.percentile(scores, 100 * self.contamination))
         return self
 
-    def _fit_codes(self, X):
+    def _fit_codes(self, codes, errors):
         """Fit the Gaussian of the training codes and the scale of its distances."""
-        codes = self._infer(self._inference.encode, X, self.n_components)
         # In float64, like the distances: float32 squares of large codes overflow.
         # One sample has no spread (code_scale_ is then 0); no need to warn.
         with warnings.catch_warnings():
@@ -218,7 +221,6 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             covariance = LedoitWolf().fit(codes.astype(np.float64))
         self.code_location_ = covariance.location_
         self.code_precision_ = covariance.precision_
-        errors = -self._infer(self._inference.negative_error, X, None)
         spread = self._code_distance(codes).std()
         # float64: the squares of large float32 errors overflow.
         error_spread = errors.std(dtype=np.float64)
@@ -257,13 +259,17 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         scores = self._infer(self._inference.negative_error, X, None)
         if self.code_weight:
             codes = self._infer(self._inference.encode, X, self.n_components)
-            distance = self._code_distance(codes)
-            with np.errstate(over="ignore"):
-                scores -= (self.code_weight * self.code_scale_ * distance).astype(
-                    scores.dtype
-                )
-            _check_finite(scores, X)
+            self._add_code_term(scores, codes, X)
         return scores
+
+    def _add_code_term(self, scores, codes, X):
+        """Subtract the weighted code distance from `scores`, in place."""
+        distance = self._code_distance(codes)
+        with np.errstate(over="ignore"):
+            scores -= (self.code_weight * self.code_scale_ * distance).astype(
+                scores.dtype
+            )
+        _check_finite(scores, X)
 
     def decision_function(self, X):
         """Score shifted by ``offset_``: negative for outliers, positive for inliers.
