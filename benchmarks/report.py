@@ -302,6 +302,52 @@ def small_table():
         )
 
 
+def classifier_table():
+    result = _load("classifier")
+    if result is None:
+        return
+    print(
+        f"\n### In front of LogisticRegression ({result['date'][:10]}, "
+        f"`{result['command']}`, load average "
+        f"{result['load_average_at_start'][0]:.2f} at the start)\n"
+    )
+    print(
+        "5-fold CV accuracy of the reducer and `LogisticRegression`; skae's rows "
+        f"are the mean over random_state {result['seeds']}. Rows of data: "
+        + ", ".join(f"{name} {shape[0]:,}" for name, shape in result["rows"].items())
+        + "."
+    )
+    for key, title in (
+        ("standardized", "standardized (`StandardScaler` first)"),
+        ("unit_interval", "pixels in [0, 1], no scaler"),
+    ):
+        results = result[key]
+        cells = [
+            cell
+            for by_size in results.values()
+            for cell in by_size.values()
+            if isinstance(cell, dict)
+        ]
+        rows = [
+            row
+            for row in ("skae", "skae tanh", "PCA", "PCA whitened")
+            if any(row in cell for cell in cells)
+        ]
+        print(f"\n| {title} | code size | " + " | ".join(rows) + " | ReLU code > 0 |")
+        print("|---|---:|" + "---:|" * (len(rows) + 1))
+        for name, cells in results.items():
+            sizes = [k for k, cell in cells.items() if isinstance(cell, dict)]
+            # Measured once per data set, at the larger code size.
+            active = cells.get("relu_code_active_fraction")
+            for k in sizes:
+                cell = cells[k]
+                values = " | ".join(f"{cell[row]['mean']:.4f}" for row in rows)
+                fraction = ""
+                if active is not None and k == max(sizes, key=int):
+                    fraction = f"{active:.3f}"
+                print(f"| {name} | {k} | {values} | {fraction} |")
+
+
 TABLES = {
     **{
         f"compare_pca_{dataset}": (compare_table, f"compare_pca_{dataset}")
@@ -313,6 +359,7 @@ TABLES = {
         for dataset in ("fashion-mnist", "mnist")
     },
     "small": (small_table,),
+    "classifier": (classifier_table,),
     "speed": (speed_table,),
     "profile": (profile_table,),
     "memory": (memory_table,),
