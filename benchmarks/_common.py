@@ -15,6 +15,19 @@ UNSAVED_DIR = RESULTS_DIR / "unsaved"
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
 
+class Log:
+    """Print a line with the seconds since this log was made; ``seconds()`` reads them."""
+
+    def __init__(self):
+        self.start = time.perf_counter()
+
+    def seconds(self):
+        return time.perf_counter() - self.start
+
+    def __call__(self, line):
+        print(f"[{self.seconds():7.1f}s] {line}", flush=True)
+
+
 def output_dir(save):
     """Return the folder a run writes to: the committed results only with --save."""
     folder = RESULTS_DIR if save else UNSAVED_DIR

@@ -30,7 +30,7 @@ import warnings
 
 import numpy as np
 import torch
-from _common import hand_loop, load_images, machine, output_dir, write_json
+from _common import Log, hand_loop, load_images, machine, output_dir, write_json
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
@@ -326,11 +326,7 @@ def main():
     )
     args = parser.parse_args()
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
-    start = time.perf_counter()
-
-    def log(line):
-        print(f"[{time.perf_counter() - start:6.1f}s] {line}", flush=True)
-
+    log = Log()
     log(f"load average {os.getloadavg()}")
     results = {"machine": machine(), "load_average_at_start": os.getloadavg()}
     results["side_by_side"] = side_by_side(log)
@@ -345,7 +341,7 @@ def main():
         busy.kill()
     results["quality"] = quality(log)
     results["torch_threads_after"] = torch.get_num_threads()
-    results["seconds"] = time.perf_counter() - start
+    results["seconds"] = log.seconds()
     path = write_json(output_dir(args.save), "small", results)
     log(f"wrote {path}")
 

@@ -33,7 +33,7 @@ import time
 import warnings
 
 import numpy as np
-from _common import load_images, machine, output_dir, write_json
+from _common import Log, load_images, machine, output_dir, write_json
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
@@ -168,11 +168,7 @@ def main():
     )
     args = parser.parse_args()
     warnings.filterwarnings("ignore", category=UserWarning)
-    start = time.perf_counter()
-
-    def log(line):
-        print(f"[{time.perf_counter() - start:7.1f}s] {line}", flush=True)
-
+    log = Log()
     load_average = os.getloadavg()
     log(f"load average {load_average}")
     data = load(args.quick)
@@ -194,7 +190,7 @@ def main():
             "rows": {name: list(X.shape) for name, (X, _) in data.items()},
             "standardized": standardized,
             "unit_interval": unit,
-            "total_seconds": time.perf_counter() - start,
+            "total_seconds": log.seconds(),
         },
     )
     log(f"wrote {path}")

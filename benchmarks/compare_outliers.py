@@ -22,7 +22,7 @@ import time
 import warnings
 
 import numpy as np
-from _common import load_images, machine, output_dir, write_json
+from _common import Log, load_images, machine, output_dir, write_json
 from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
@@ -308,11 +308,7 @@ def main():
         "mnist": {"noise": 0.7},
     }[args.dataset]
     table = methods(best, pyod_available)
-    start = time.perf_counter()
-
-    def log(line):
-        print(f"[{time.perf_counter() - start:7.1f}s] {line}", flush=True)
-
+    log = Log()
     log(f"{description}: train {X_train.shape}, test {X_test.shape}")
     results = novelty(table, X_train, y_train, X_test, y_test, args.classes, log)
     summarise(results)
@@ -360,7 +356,7 @@ def main():
             "novelty": results,
             "contaminated": mixed,
             "published": published,
-            "seconds": time.perf_counter() - start,
+            "seconds": log.seconds(),
             "machine": machine(),
         },
     )

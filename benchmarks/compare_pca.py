@@ -19,7 +19,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from _common import load_images, machine, output_dir, write_json
+from _common import Log, load_images, machine, output_dir, write_json
 from sklearn.base import clone
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
@@ -54,14 +54,6 @@ def reconstruction_errors(model, X):
     p = np.clip(reconstruction, EPS, 1 - EPS)
     bce = float(-np.mean(X * np.log(p) + (1 - X) * np.log(1 - p)))
     return mse, bce
-
-
-class Log:
-    def __init__(self):
-        self.start = time.perf_counter()
-
-    def __call__(self, line):
-        print(f"[{time.perf_counter() - self.start:7.1f}s] {line}", flush=True)
 
 
 def fit_timed(model, X):
@@ -374,7 +366,7 @@ def main():
             "grid_search": search,
             "seed_check": seed,
             "targets": checks,
-            "total_seconds": time.perf_counter() - log.start,
+            "total_seconds": log.seconds(),
         },
     )
     plot_errors(rows, args.dataset, folder / f"{name}_errors.png")
