@@ -57,7 +57,7 @@ CODE_SIZES = {
 
 
 def load(quick):
-    """Return ``{name: (X, y)}`` with pixels in [0, 1], skipping missing data."""
+    """Return ``{name: (X, y)}``, pixels scaled to [0, 1]; a missing image set is skipped."""
     X, y = load_digits(return_X_y=True)
     data = {"digits": (X / 16, y)}
     data["breast cancer"] = load_breast_cancer(return_X_y=True)
