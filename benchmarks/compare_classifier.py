@@ -114,12 +114,14 @@ def active_fraction(X, k, standardized):
 
 
 def compare(data, standardized, n_jobs, log):
+    """Return ``{data set: {"accuracy": {code size: {row: ...}}, ...}}``."""
     results = {}
     for name, (X, y) in data.items():
         if not standardized and (X.min() < 0 or X.max() > 1):
             continue  # only pixel data is in [0, 1]
+        accuracies = {}
         for k in CODE_SIZES[name]:
-            cell = results.setdefault(name, {}).setdefault(str(k), {})
+            cell = accuracies[str(k)] = {}
             for row, (make, seeds) in reducers(k, standardized).items():
                 start = time.perf_counter()
                 scores = [accuracy(make(s), X, y, standardized, n_jobs) for s in seeds]
@@ -130,20 +132,20 @@ def compare(data, standardized, n_jobs, log):
                     f"({time.perf_counter() - start:.0f}s)"
                 )
         k = max(CODE_SIZES[name])
-        results[name]["relu_code_active_fraction"] = active_fraction(X, k, standardized)
-        log(
-            f"{name}: ReLU code values above zero "
-            f"{results[name]['relu_code_active_fraction']:.3f} (k={k})"
-        )
+        fraction = active_fraction(X, k, standardized)
+        results[name] = {
+            "accuracy": accuracies,
+            "relu_code_active_fraction": fraction,
+            "active_fraction_code_size": k,
+        }
+        log(f"{name}: ReLU code values above zero {fraction:.3f} (k={k})")
     return results
 
 
 def print_table(title, results):
     print(f"\n{title}: 5-fold CV accuracy (skae rows: mean of seeds {SEEDS})")
-    for name, cells in results.items():
-        for k, cell in cells.items():
-            if not isinstance(cell, dict):
-                continue
+    for name, result in results.items():
+        for k, cell in result["accuracy"].items():
             line = "  ".join(
                 f"{row} {value['mean']:.4f}" for row, value in cell.items()
             )

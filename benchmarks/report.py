@@ -321,30 +321,19 @@ def classifier_table():
         ("standardized", "standardized (`StandardScaler` first)"),
         ("unit_interval", "pixels in [0, 1], no scaler"),
     ):
-        results = result[key]
-        cells = [
-            cell
-            for by_size in results.values()
-            for cell in by_size.values()
-            if isinstance(cell, dict)
-        ]
-        rows = [
-            row
-            for row in ("skae", "skae tanh", "PCA", "PCA whitened")
-            if any(row in cell for cell in cells)
-        ]
+        by_data = result[key]
+        # Every data set and code size of a setting has the same rows.
+        first = next(iter(by_data.values()))["accuracy"]
+        rows = list(next(iter(first.values())))
         print(f"\n| {title} | code size | " + " | ".join(rows) + " | ReLU code > 0 |")
         print("|---|---:|" + "---:|" * (len(rows) + 1))
-        for name, cells in results.items():
-            sizes = [k for k, cell in cells.items() if isinstance(cell, dict)]
-            # Measured once per data set, at the larger code size.
-            active = cells.get("relu_code_active_fraction")
-            for k in sizes:
-                cell = cells[k]
+        for name, data in by_data.items():
+            for k, cell in data["accuracy"].items():
                 values = " | ".join(f"{cell[row]['mean']:.4f}" for row in rows)
+                # Measured once per data set, at one code size.
                 fraction = ""
-                if active is not None and k == max(sizes, key=int):
-                    fraction = f"{active:.3f}"
+                if int(k) == data["active_fraction_code_size"]:
+                    fraction = f"{data['relu_code_active_fraction']:.3f}"
                 print(f"| {name} | {k} | {values} | {fraction} |")
 
 
