@@ -335,6 +335,33 @@ def classifier_table():
                 if int(k) == data["active_fraction_code_size"]:
                     fraction = f"{data['relu_code_active_fraction']:.3f}"
                 print(f"| {name} | {k} | {values} | {fraction} |")
+    digits = result.get("digits_standardized")
+    if digits is None:
+        return
+    lengths = digits["training_length"]
+    epochs = next(iter(lengths.values()))["epochs"]
+    print("\nStandardized digits, the default trained longer:\n")
+    print(f"| code size | {epochs} epochs (default) | x2 | x4 | PCA |")
+    print("|---:|---:|---:|---:|---:|")
+    for k, row in lengths.items():
+        pca = result["standardized"]["digits"]["accuracy"][k]["PCA"]["mean"]
+        values = " | ".join(f"{row[factor]['mean']:.4f}" for factor in ("1", "2", "4"))
+        print(f"| {k} | {values} | {pca:.4f} |")
+    solver = digits["logistic_regression_default"]
+    names = list(next(iter(solver.values())))
+    print(
+        "\nStandardized digits, `LogisticRegression()` with its default 100 lbfgs "
+        "iterations: accuracy (fits that stopped at the limit):\n"
+    )
+    print("| code size | " + " | ".join(names) + " |")
+    print("|---:|" + "---:|" * len(names))
+    for k, cell in solver.items():
+        values = " | ".join(
+            f"{cell[name]['mean']:.4f} ({cell[name]['fits_at_iteration_limit']} "
+            f"of {cell[name]['fits']})"
+            for name in names
+        )
+        print(f"| {k} | {values} |")
 
 
 TABLES = {

@@ -158,6 +158,46 @@ def test_the_docs_summarise_the_classifier_comparison_from_the_results():
     assert all(c["relu_code_active_fraction"] > 0.5 for c in standardized.values())
 
 
+def test_the_docs_quote_the_digits_diagnostics_from_the_results():
+    result = _result("classifier")
+    pca = {
+        k: cell["PCA"]["mean"]
+        for k, cell in result["standardized"]["digits"]["accuracy"].items()
+    }
+    lengths = result["digits_standardized"]["training_length"]
+    guide = " ".join((ROOT / "doc" / "user_guide.rst").read_text().split())
+    assert (
+        f"Twice and four times the default's {lengths['16']['epochs']} epochs" in guide
+    )
+    sixteen, thirty_two = (
+        [f"{lengths[k][factor]['mean']:.4f}" for factor in ("1", "2", "4")]
+        for k in ("16", "32")
+    )
+    assert (
+        f"move the code of 16 from {sixteen[0]} to {sixteen[1]} and {sixteen[2]}, "
+        f"past PCA's {pca['16']:.4f}, but leave the code of 32 at {thirty_two[1]} "
+        f"and {thirty_two[2]}, behind PCA's {pca['32']:.4f}"
+    ) in guide
+    assert all(lengths["16"][f]["mean"] > pca["16"] for f in ("2", "4"))
+    assert all(lengths["32"][f]["mean"] < pca["32"] for f in ("1", "2", "4"))
+    # "all 15 fits on the default's codes stopped at the limit ..., none of
+    # PCA's"; "with which every fit converged"; and, on the Benchmarks page,
+    # "behind at 16 and ahead at 32" with both codes standardized.
+    solver = result["digits_standardized"]["logistic_regression_default"]
+    for k, cell in solver.items():
+        fits = cell["skae"]["fits"]
+        assert cell["skae"]["fits_at_iteration_limit"] == fits == 15, k
+        assert f"all {fits} fits on the default's codes stopped" in guide
+        for name in ("skae, codes standardized", "PCA", "PCA, codes standardized"):
+            assert cell[name]["fits_at_iteration_limit"] == 0, (k, name)
+    scaled = {
+        k: cell["skae, codes standardized"]["mean"]
+        - cell["PCA, codes standardized"]["mean"]
+        for k, cell in solver.items()
+    }
+    assert scaled["16"] < 0 < scaled["32"]
+
+
 def test_the_readme_says_which_detector_configuration_to_use_from_the_results():
     readme = (ROOT / "README.md").read_text()
     start = readme.index("Which configuration to use:")
