@@ -27,7 +27,7 @@ skae's rows over the same seeds:
   and after a ``StandardScaler``, with the number of fits that stopped at
   the iteration limit.
 
-    python benchmarks/compare_classifier.py            # about 15 minutes on 2 cores
+    python benchmarks/compare_classifier.py            # about 20 minutes on 2 cores
     python benchmarks/compare_classifier.py --quick    # digits, breast cancer, wine
 
 MNIST is read from ../shared/data/mnist, Fashion-MNIST from Debian's folder
