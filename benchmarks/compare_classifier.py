@@ -47,7 +47,7 @@ from _common import Log, load_images, machine, output_dir, write_json
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import cross_val_score, cross_validate
+from sklearn.model_selection import cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -109,10 +109,26 @@ def reducers(k, standardized):
     return rows
 
 
-def accuracy(reducer, X, y, standardized, n_jobs):
-    steps = [StandardScaler()] if standardized else []
-    pipeline = make_pipeline(*steps, reducer, LogisticRegression(max_iter=5000))
-    return float(cross_val_score(pipeline, X, y, cv=5, n_jobs=n_jobs).mean())
+def cross_validate_over_seeds(
+    make, seeds, X, y, n_jobs, standardized=True, scale_codes=False, max_iter=5000
+):
+    """5-fold CV of a reducer per seed in front of LogisticRegression.
+
+    With `standardized` a StandardScaler comes first, with `scale_codes`
+    another after the reducer. Returns ``({"mean", "per_seed"}, every fitted
+    pipeline)``.
+    """
+    scores, fits = [], []
+    for seed in seeds:
+        steps = [StandardScaler()] if standardized else []
+        steps.append(make(seed))
+        if scale_codes:
+            steps.append(StandardScaler())
+        pipeline = make_pipeline(*steps, LogisticRegression(max_iter=max_iter))
+        run = cross_validate(pipeline, X, y, cv=5, n_jobs=n_jobs, return_estimator=True)
+        scores.append(float(run["test_score"].mean()))
+        fits.extend(run["estimator"])
+    return {"mean": float(np.mean(scores)), "per_seed": scores}, fits
 
 
 def active_fraction(X, k, standardized):
@@ -134,11 +150,13 @@ def compare(data, standardized, n_jobs, log):
             cell = accuracies[str(k)] = {}
             for row, (make, seeds) in reducers(k, standardized).items():
                 start = time.perf_counter()
-                scores = [accuracy(make(s), X, y, standardized, n_jobs) for s in seeds]
-                cell[row] = {"mean": float(np.mean(scores)), "per_seed": scores}
+                cell[row], _ = cross_validate_over_seeds(
+                    make, seeds, X, y, n_jobs, standardized=standardized
+                )
                 log(
                     f"{'standardized' if standardized else '[0, 1]'} {name} k={k} "
-                    f"{row}: {cell[row]['mean']:.4f} {np.round(scores, 4).tolist()} "
+                    f"{row}: {cell[row]['mean']:.4f} "
+                    f"{np.round(cell[row]['per_seed'], 4).tolist()} "
                     f"({time.perf_counter() - start:.0f}s)"
                 )
         k = max(CODE_SIZES[name])
@@ -158,12 +176,12 @@ def digits_diagnostics(X, y, n_jobs, log):
     for k in CODE_SIZES["digits"]:
         rows = reducers(k, standardized=True)
         make_default, seeds = rows["skae"]
-        summary, fits = _over_seeds(make_default, seeds, X, y, n_jobs)
+        summary, fits = cross_validate_over_seeds(make_default, seeds, X, y, n_jobs)
         # The default's epochs, read from its fits (the same in every fold).
         [epochs] = {fit[1].n_iter_ for fit in fits}
         lengths[str(k)] = {"epochs": epochs, "1": summary}
         for factor in (2, 4):
-            lengths[str(k)][str(factor)] = _over_seeds(
+            lengths[str(k)][str(factor)] = cross_validate_over_seeds(
                 lambda seed: AutoencoderTransformer(
                     k, max_iter=factor * epochs, random_state=seed
                 ),
@@ -177,7 +195,7 @@ def digits_diagnostics(X, y, n_jobs, log):
         for row in ("skae", "PCA"):
             for scale_codes in (False, True):
                 name = row + (", codes standardized" if scale_codes else "")
-                summary, fits = _over_seeds(
+                summary, fits = cross_validate_over_seeds(
                     *rows[row], X, y, n_jobs, scale_codes=scale_codes, max_iter=100
                 )
                 cell[name] = {
@@ -189,24 +207,6 @@ def digits_diagnostics(X, y, n_jobs, log):
                 }
                 log(f"digits k={k} LogisticRegression() on {name}: {cell[name]}")
     return {"training_length": lengths, "logistic_regression_default": solver}
-
-
-def _over_seeds(make, seeds, X, y, n_jobs, scale_codes=False, max_iter=5000):
-    """5-fold CV of StandardScaler, a reducer per seed and LogisticRegression.
-
-    Returns ``({"mean", "per_seed"}, every fitted pipeline)``; with
-    `scale_codes` a second StandardScaler standardizes the codes.
-    """
-    scores, fits = [], []
-    for seed in seeds:
-        steps = [StandardScaler(), make(seed)]
-        if scale_codes:
-            steps.append(StandardScaler())
-        pipeline = make_pipeline(*steps, LogisticRegression(max_iter=max_iter))
-        run = cross_validate(pipeline, X, y, cv=5, n_jobs=n_jobs, return_estimator=True)
-        scores.append(float(run["test_score"].mean()))
-        fits.extend(run["estimator"])
-    return {"mean": float(np.mean(scores)), "per_seed": scores}, fits
 
 
 def print_table(title, results):
