@@ -344,9 +344,12 @@ def classifier_table():
     print(f"| code size | {epochs} epochs (default) | x2 | x4 | PCA |")
     print("|---:|---:|---:|---:|---:|")
     for k, row in lengths.items():
-        pca = result["standardized"]["digits"]["accuracy"][k]["PCA"]["mean"]
-        values = " | ".join(f"{row[factor]['mean']:.4f}" for factor in ("1", "2", "4"))
-        print(f"| {k} | {values} | {pca:.4f} |")
+        cell = result["standardized"]["digits"]["accuracy"][k]
+        values = " | ".join(
+            f"{mean:.4f}"
+            for mean in (cell["skae"]["mean"], row["2"]["mean"], row["4"]["mean"])
+        )
+        print(f"| {k} | {values} | {cell['PCA']['mean']:.4f} |")
     solver = digits["logistic_regression_default"]
     names = list(next(iter(solver.values())))
     print(
