@@ -96,6 +96,12 @@ def test_the_readme_results_summary_quotes_the_committed_results():
     assert f"| {fit['seconds']['skae']:.1f} s |" in _summary_row("fit with defaults")
     assert fit["loss_over_2000_epochs"] < 1.01  # "within 1%"
 
+    auc = small["quality"]["one_class_auc"]
+    row = _summary_row("one-class ROC AUC, digits")
+    for name in ("skae alpha=1e-3", "skae", "PCA(32)"):
+        assert f"{auc[name]:.3f}" in row, name
+    assert "`alpha=1e-3`" in row
+
     row = _summary_row("two deep fits side by side")
     for label, slowdown in small["side_by_side"].items():
         assert f"{slowdown['slowdown']:.2f}x" in row, label
@@ -119,6 +125,30 @@ def test_the_user_guide_quotes_the_committed_small_data_results():
     epoch = small["per_epoch"]["1797 rows, batch 32"]
     seconds = epoch["seconds_per_epoch"]["skae"]
     assert f"{seconds * 1e3:.1f} ms, {epoch['skae_over_mlp']:.2f}x" in guide
+
+
+def test_the_user_guide_quotes_the_small_one_class_results():
+    guide = " ".join((ROOT / "doc" / "user_guide.rst").read_text().split())
+    auc = _result("small")["quality"]["one_class_auc"]
+    quoted = (
+        f"{auc['skae']:.4f} with the defaults, {auc['skae alpha=1e-3']:.4f} with an "
+        f"L2 penalty (``alpha=1e-3``) and {auc['skae max_iter=300']:.4f} with "
+        "``max_iter=300``"
+    )
+    assert quoted in guide
+    assert auc["skae"] < min(auc["skae alpha=1e-3"], auc["skae max_iter=300"])
+
+
+def test_the_benchmarks_page_states_the_one_class_target_as_measured():
+    page = " ".join((ROOT / "doc" / "benchmarks.md").read_text().split())
+    assert "least 0.99 on the mean of three seeds, with one seed just below it" in page
+    quality = _result("small")["quality"]
+    assert quality["one_class_auc"]["skae"] >= 0.99
+    per_seed = quality["one_class_auc_per_seed"]
+    assert sum(auc < 0.99 for auc in per_seed["skae"]) == 1
+    for name in ("skae alpha=1e-3", "skae max_iter=300"):
+        pairs = zip(per_seed[name], per_seed["skae"])
+        assert all(tuned > default for tuned, default in pairs), name
 
 
 def _ahead_of_pca(results, row):
@@ -213,6 +243,10 @@ def test_the_readme_says_which_detector_configuration_to_use_from_the_results():
         assert f"`{params}`" in advice, dataset
         for name in ("skae (defaults)", "skae (best)"):
             assert f"{auc[name]:.3f}" in advice, (dataset, name)
+    digits = _result("small")["quality"]["one_class_auc"]
+    assert "`alpha=1e-3`" in advice
+    for name in ("skae", "skae alpha=1e-3"):
+        assert f"{digits[name]:.3f}" in advice, name
     # "within 0.01 of the best" is said of Fashion-MNIST's defaults only.
     fashion = _result("outliers_fashion-mnist")["novelty"]
     gap = fashion["skae (best)"]["mean_auc"] - fashion["skae (defaults)"]["mean_auc"]
