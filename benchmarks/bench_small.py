@@ -31,16 +31,21 @@ import warnings
 
 import numpy as np
 import torch
-from _common import Log, hand_loop, load_images, machine, output_dir, write_json
+from _common import (
+    Log,
+    cross_validate_over_seeds,
+    hand_loop,
+    load_images,
+    machine,
+    output_dir,
+    write_json,
+)
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import cross_val_score, train_test_split
+from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPRegressor
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from skae import AutoencoderOutlierDetector, AutoencoderTransformer
 from skae._threads import torch_threads
@@ -135,24 +140,11 @@ def quality(log):
             f"PCA k={k}": lambda seed: PCA(k, random_state=seed),
         }
         for name, reducer in reducers.items():
-            scores = [
-                cross_val_score(
-                    make_pipeline(
-                        StandardScaler(),
-                        reducer(seed),
-                        LogisticRegression(max_iter=5000),
-                    ),
-                    X,
-                    y,
-                    cv=5,
-                ).mean()
-                for seed in SEEDS
-            ]
-            per_seed[name] = [float(score) for score in scores]
-            pipelines[name] = float(np.mean(scores))
+            cv, _ = cross_validate_over_seeds(reducer, SEEDS, X, y, n_jobs=None)
+            per_seed[name], pipelines[name] = cv["per_seed"], cv["mean"]
             log(
                 f"pipeline {name}: 5-fold CV accuracy {pipelines[name]:.4f} "
-                f"(seeds {SEEDS}: {np.round(scores, 4).tolist()})"
+                f"(seeds {SEEDS}: {np.round(per_seed[name], 4).tolist()})"
             )
     return {
         "one_class_auc": one_class,

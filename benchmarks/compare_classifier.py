@@ -46,12 +46,17 @@ import time
 import warnings
 
 import numpy as np
-from _common import Log, load_images, machine, output_dir, write_json
+from _common import (
+    Log,
+    cross_validate_over_seeds,
+    load_images,
+    machine,
+    output_dir,
+    write_json,
+)
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 from sklearn.decomposition import PCA
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_validate
-from sklearn.pipeline import make_pipeline
+from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 
 from skae import AutoencoderTransformer
@@ -110,28 +115,6 @@ def reducers(k, standardized):
             (0,),
         )
     return rows
-
-
-def cross_validate_over_seeds(
-    make, seeds, X, y, n_jobs, standardized=True, scale_codes=False, max_iter=5000
-):
-    """5-fold CV of a reducer per seed in front of LogisticRegression.
-
-    With `standardized` a StandardScaler comes first, with `scale_codes`
-    another after the reducer. Returns ``({"mean", "per_seed"}, every fitted
-    pipeline)``.
-    """
-    scores, fits = [], []
-    for seed in seeds:
-        steps = [StandardScaler()] if standardized else []
-        steps.append(make(seed))
-        if scale_codes:
-            steps.append(StandardScaler())
-        pipeline = make_pipeline(*steps, LogisticRegression(max_iter=max_iter))
-        run = cross_validate(pipeline, X, y, cv=5, n_jobs=n_jobs, return_estimator=True)
-        scores.append(float(run["test_score"].mean()))
-        fits.extend(run["estimator"])
-    return {"mean": float(np.mean(scores)), "per_seed": scores}, fits
 
 
 def active_fraction(X, k, standardized):
