@@ -160,7 +160,10 @@ TRAINING_PARAMETERS_DOC = """\
 
     device : str, default='cpu'
         Torch device to train and infer on: ``'cpu'``, ``'cuda'``,
-        ``'cuda:N'``, or ``'auto'`` for CUDA when it is available.
+        ``'cuda:N'``, or ``'auto'`` for CUDA when it is available. A CUDA
+        device that torch cannot see is a ``ValueError`` at fit, before any
+        work. A model fitted on CUDA and unpickled where there is none infers
+        on the CPU.
 
     verbose : int, default=0
         ``1`` prints one line per epoch (epoch, training loss, seconds, and
@@ -791,12 +794,26 @@ def _resolve_device(device):
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     try:
-        torch.device(device)
+        parsed = torch.device(device)
     except RuntimeError as exc:
         raise ValueError(
             f"device={device!r} is not a torch device; use 'cpu', 'cuda', 'cuda:N' "
             "or 'auto'."
         ) from exc
+    # Checked here, before any work, rather than left to torch's first transfer
+    # (an AssertionError "Torch not compiled with CUDA enabled" on a CPU build).
+    if parsed.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"device={device!r} but CUDA is not available to this torch "
+                f"({torch.__version__}); use device='auto' to train on CUDA where "
+                "there is one and on the CPU elsewhere."
+            )
+        if parsed.index is not None and parsed.index >= torch.cuda.device_count():
+            raise ValueError(
+                f"device={device!r} but torch sees {torch.cuda.device_count()} "
+                "CUDA device(s)."
+            )
     return device
 
 

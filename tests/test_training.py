@@ -334,6 +334,17 @@ def test_device_auto_picks_what_is_available(digits):
     assert str(autoencoder.net_.device) == expected
 
 
+def test_unavailable_cuda_device_is_a_clear_error_before_training(digits, monkeypatch):
+    X, _ = digits
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="device='cuda' but CUDA is not available"):
+        _fast(device="cuda").fit(X)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    with pytest.raises(ValueError, match=r"device='cuda:1' but torch sees 1 CUDA"):
+        _fast(device="cuda:1").fit(X)
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_cuda_fit_transforms_like_cpu_and_pickles(digits):
     X, _ = digits
