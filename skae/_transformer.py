@@ -41,7 +41,10 @@ class AutoencoderTransformer(
     Notes
     -----
     Training runs in float32 whatever the input dtype; inference runs in the
-    input's float dtype (float32 or float64) and returns that dtype.
+    input's float dtype (float32 or float64) and returns that dtype. Other
+    dtypes (integers such as uint8 images, float16) are inferred in float32,
+    the precision the network was trained in, where scikit-learn's
+    :class:`~sklearn.decomposition.PCA` would return float64.
 
     :meth:`score` is minus the mean reconstruction error, so a search over
     ``n_components`` by score alone always prefers the largest code. To choose

@@ -279,6 +279,16 @@ def test_output_dtype_follows_input(fitted, digits, dtype):
     assert fitted.score_samples(X).dtype == dtype
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.int64, np.float16])
+def test_other_dtypes_are_inferred_in_float32(fitted, digits, dtype):
+    X = digits[0]
+    rounded = np.round(X * 16).astype(dtype)
+    codes = fitted.transform(rounded)
+    assert codes.dtype == np.float32
+    assert fitted.score_samples(rounded).dtype == np.float32
+    assert_allclose(codes, fitted.transform(rounded.astype(np.float32)))
+
+
 def test_float32_and_float64_inference_agree(fitted, digits):
     X, _ = digits
     assert_allclose(
