@@ -163,12 +163,12 @@ def digits_diagnostics(X, y, n_jobs, log):
     is trained twice and four times as long, and 1,000 epochs of 32 rows.
     """
     lengths, solver = {}, {}
+    # The default's epochs on a fold: they depend on the rows only, and every
+    # fold has 1,437 or 1,438, which give the same batches.
     train, _ = next(StratifiedKFold(5).split(X, y))  # cross_validate's first fold
+    X_fold = StandardScaler().fit_transform(X[train])
     for k in CODE_SIZES["digits"]:
         rows = reducers(k, standardized=True)
-        # The default's epochs on a fold: they depend on the rows only, and
-        # every fold has 1,437 or 1,438, which give the same batches.
-        X_fold = StandardScaler().fit_transform(X[train])
         epochs = AutoencoderTransformer(k, random_state=0).fit(X_fold).n_iter_
         lengths[str(k)] = {"epochs": epochs}
         longer = {

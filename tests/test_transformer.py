@@ -281,8 +281,7 @@ def test_output_dtype_follows_input(fitted, digits, dtype):
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.int64, np.float16])
 def test_other_dtypes_are_inferred_in_float32(fitted, digits, dtype):
-    X = digits[0]
-    rounded = np.round(X * 16).astype(dtype)
+    rounded = np.round(digits[0]).astype(dtype)  # 0 and 1, as in training
     codes = fitted.transform(rounded)
     assert codes.dtype == np.float32
     assert fitted.score_samples(rounded).dtype == np.float32
