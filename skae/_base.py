@@ -57,10 +57,11 @@ TRAINING_PARAMETERS_DOC = """\
     n_components : int, default=32
         Size of the code. It may exceed the number of features.
 
-    hidden_layer_sizes : array-like of int, default=()
-        Widths of the encoder's hidden layers between the input and the code.
-        The decoder mirrors them. The default has none, as in the classic
-        Keras MNIST autoencoder.
+    hidden_layer_sizes : int or array-like of int, default=()
+        Widths of the encoder's hidden layers between the input and the code
+        (an int is one layer, as in ``MLPRegressor``). The decoder mirrors
+        them. The default has none, as in the classic Keras MNIST
+        autoencoder.
 
     activation : {'relu', 'tanh', 'sigmoid', 'gelu'}, default='relu'
         Activation of the hidden layers and of the code.
@@ -220,7 +221,10 @@ class _BaseAutoencoder(BaseEstimator):
 
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "hidden_layer_sizes": ["array-like"],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "loss": [StrOptions({"auto", "bce", "mse"})],
         "alpha": [Interval(Real, 0, None, closed="left")],

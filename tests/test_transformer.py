@@ -413,6 +413,15 @@ def test_invalid_parameters_are_rejected_at_fit(digits, params, match):
         _fast(**params).fit(X)
 
 
+def test_an_int_hidden_layer_size_is_one_layer(digits):
+    # As in MLPRegressor: hidden_layer_sizes=16 means (16,).
+    X, _ = digits
+    as_int = _fast(hidden_layer_sizes=16, random_state=0).fit(X)
+    as_tuple = _fast(hidden_layer_sizes=(16,), random_state=0).fit(X)
+    assert as_int.net_.module_.hidden_layer_sizes == (16,)
+    np.testing.assert_array_equal(as_int.transform(X), as_tuple.transform(X))
+
+
 @pytest.mark.parametrize(
     "bad_X",
     [np.full((5, 64), np.nan), np.full((5, 64), 2.0), np.zeros((5, 3, 2))],
