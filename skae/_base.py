@@ -163,8 +163,8 @@ TRAINING_PARAMETERS_DOC = """\
         Torch device to train and infer on: ``'cpu'``, ``'cuda'``,
         ``'cuda:N'``, or ``'auto'`` for CUDA when it is available. A CUDA
         device that torch cannot see is a ``ValueError`` at fit, before any
-        work. A model fitted on CUDA and unpickled where there is none infers
-        on the CPU.
+        work. A model fitted on CUDA and unpickled where torch cannot see
+        that device infers on the CPU.
 
     verbose : int, default=0
         ``1`` prints one line per epoch (epoch, training loss, seconds, and
@@ -574,7 +574,7 @@ class _BaseAutoencoder(BaseEstimator):
         if net_state is None:
             return
         device = net_state["device"]
-        if device.startswith("cuda") and not torch.cuda.is_available():
+        if _unavailable_cuda(torch.device(device)):
             device = "cpu"
         module = AutoencoderModule(
             **net_state["module_params"], generator=torch.Generator()
@@ -806,19 +806,27 @@ def _resolve_device(device):
         ) from exc
     # Checked here, before any work, rather than left to torch's first transfer
     # (an AssertionError "Torch not compiled with CUDA enabled" on a CPU build).
-    if parsed.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ValueError(
-                f"device={device!r} but CUDA is not available to this torch "
-                f"({torch.__version__}); use device='auto' to train on CUDA where "
-                "there is one and on the CPU elsewhere."
-            )
-        if parsed.index is not None and parsed.index >= torch.cuda.device_count():
-            raise ValueError(
-                f"device={device!r} but torch sees {torch.cuda.device_count()} "
-                "CUDA device(s)."
-            )
+    reason = _unavailable_cuda(parsed)
+    if reason:
+        raise ValueError(
+            f"device={device!r} but {reason}; use device='auto' to train on CUDA "
+            "where there is one and on the CPU elsewhere."
+        )
     return device
+
+
+def _unavailable_cuda(device):
+    """Why torch cannot use the CUDA `device` here, or None when it can.
+
+    Also None for a device that is not CUDA.
+    """
+    if device.type != "cuda":
+        return None
+    if not torch.cuda.is_available():
+        return f"CUDA is not available to this torch ({torch.__version__})"
+    if device.index is not None and device.index >= torch.cuda.device_count():
+        return f"torch sees {torch.cuda.device_count()} CUDA device(s)"
+    return None
 
 
 def _to_numpy(tree):

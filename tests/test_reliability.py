@@ -136,6 +136,20 @@ def test_state_saved_on_a_cuda_device_loads_on_the_cpu(fitted, X):
         assert loaded.transform(X).shape == (len(X), 8)
 
 
+def test_state_saved_on_a_gpu_this_machine_lacks_loads_on_the_cpu(
+    fitted, X, monkeypatch
+):
+    # Fitted on a machine's second GPU, loaded where torch sees only one.
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    state = fitted.__getstate__()
+    state["_net_state"] = dict(state["_net_state"], device="cuda:1")
+    loaded = AutoencoderTransformer.__new__(AutoencoderTransformer)
+    loaded.__setstate__(state)
+    assert str(loaded.net_.device) == "cpu"
+    assert_array_equal(loaded.transform(X), fitted.transform(X))
+
+
 # --- hostile input ------------------------------------------------------------------
 
 DTYPES = [np.bool_, np.int32, np.int64, np.uint8, np.float16, np.float32, np.float64]
