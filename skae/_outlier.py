@@ -7,7 +7,7 @@ import numpy as np
 from sklearn.base import OutlierMixin, _fit_context
 from sklearn.covariance import LedoitWolf
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._base import _BaseAutoencoder, _check_finite, fill_doc
 from ._transformer import AutoencoderTransformer
@@ -198,7 +198,10 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         self : object
             Fitted estimator.
         """
-        X = self._validate_rows(self._fit(X))  # a float dtype, for inference
+        # _fit returns X validated, as an array: only its dtype is left to make
+        # float for inference. Validating it again with validate_data would
+        # warn that it lacks the feature names of a DataFrame fitted on.
+        X = check_array(self._fit(X), dtype=[np.float32, np.float64])
         # The training scores, with the errors and codes computed once.
         scores = self._infer(self._inference.negative_error, X, None)
         codes = self._infer(self._inference.encode, X, self.n_components)

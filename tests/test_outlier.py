@@ -1,6 +1,7 @@
 import pickle
 
 import numpy as np
+import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.stats import spearmanr
@@ -185,3 +186,18 @@ def test_detector_ends_a_pipeline(digits):
     pipeline = make_pipeline(MinMaxScaler(), _fast(contamination=0.1)).fit(X * 16)
     assert pipeline.predict(X_test * 16).shape == (len(X_test),)
     assert pipeline.score_samples(X_test * 16).shape == (len(X_test),)
+
+
+@pytest.mark.filterwarnings("error::UserWarning")
+def test_a_dataframe_fits_and_scores_without_a_feature_name_warning(digits):
+    # fit validated the DataFrame, then its array again for inference, which
+    # warned that X had no feature names though the user passed them.
+    X, X_test, _, _ = digits
+    columns = [f"pixel{i}" for i in range(64)]
+    frame = pd.DataFrame(X, columns=columns)
+    detector = _fast(code_weight=1.0).fit(frame)
+    assert list(detector.feature_names_in_) == columns
+    decisions = detector.decision_function(pd.DataFrame(X_test, columns=columns))
+    assert_array_equal(
+        decisions, _fast(code_weight=1.0).fit(X).decision_function(X_test)
+    )
