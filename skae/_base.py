@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from skorch.callbacks import ProgressBar
+from skorch.callbacks import Callback, ProgressBar
 from skorch.helper import predefined_split
 from skorch.history import History
 from torch.nn import functional as F
@@ -132,8 +132,9 @@ TRAINING_PARAMETERS_DOC = """\
 
     callbacks : tuple of skorch callbacks, default=None
         Extra skorch callbacks for the net, e.g. ``LRScheduler``,
-        ``Checkpoint`` or ``GradientNormClipping``, as instances or as
-        ``(name, callback)`` pairs. They are used as given, as skorch does.
+        ``Checkpoint`` or ``GradientNormClipping``: instances, classes, or
+        ``(name, callback)`` pairs, used as given, as skorch does; anything
+        else is a ``TypeError`` at fit.
 
     n_jobs : int, default=None
         Number of threads, set for the duration of each call and restored
@@ -503,6 +504,8 @@ class _BaseAutoencoder(BaseEstimator):
 
     def _callbacks(self, incremental):
         callbacks = list(self.callbacks or ())
+        for item in callbacks:
+            _check_callback(item)
         if self.early_stopping and not incremental:
             early_stopping = BestWeightsEarlyStopping(
                 monitor="valid_loss",
@@ -813,6 +816,24 @@ def _resolve_device(device):
             "where there is one and on the CPU elsewhere."
         )
     return device
+
+
+def _check_callback(item):
+    """Raise a TypeError unless `item` is a callback skorch accepts.
+
+    skorch takes a ``Callback`` instance or subclass, alone or as a
+    ``(name, callback)`` pair; anything else fails deep in skorch with an
+    AttributeError that does not name the parameter.
+    """
+    callback = item
+    if isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[0], str):
+        callback = item[1]
+    is_class = isinstance(callback, type) and issubclass(callback, Callback)
+    if not (isinstance(callback, Callback) or is_class):
+        raise TypeError(
+            "callbacks must hold skorch callbacks (skorch.callbacks.Callback "
+            f"instances or subclasses) or (name, callback) pairs; got {item!r}."
+        )
 
 
 def _unavailable_cuda(device):

@@ -327,6 +327,28 @@ def test_skorch_lr_scheduler_changes_the_learning_rate(digits):
     )
 
 
+def test_a_callback_class_and_a_named_pair_are_accepted_as_skorch_does(digits):
+    X, _ = digits
+    autoencoder = _fast(callbacks=[EpochCounter, ["count", EpochCounter()]])
+    callbacks = dict(autoencoder.fit(X).net_.callbacks_)
+    assert isinstance(callbacks["count"], EpochCounter)
+    assert isinstance(callbacks["EpochCounter"], EpochCounter)
+
+
+@pytest.mark.parametrize(
+    "callback", ["print_log", ("lr", "StepLR"), (1, EpochCounter()), len]
+)
+def test_anything_but_a_skorch_callback_is_a_type_error_naming_it(digits, callback):
+    # skorch failed with AttributeError: 'str' object has no attribute ...
+    X, _ = digits
+    fitted = _fast(max_iter=1).fit(X)
+    codes = fitted.transform(X)
+    fitted.set_params(callbacks=[callback])
+    with pytest.raises(TypeError, match=r"callbacks must hold skorch callbacks.*got"):
+        fitted.fit(X)
+    assert_array_equal(fitted.transform(X), codes)
+
+
 def test_device_auto_picks_what_is_available(digits):
     X, _ = digits
     autoencoder = _fast(device="auto", max_iter=1).fit(X)
