@@ -323,6 +323,10 @@ class _BaseAutoencoder(BaseEstimator):
                     "noise_type='masking', noise is the fraction of inputs set "
                     "to zero and must be below 1."
                 )
+            # Checked before the data, as the constraints are: skorch would fail
+            # only when building the net, without naming the parameter.
+            for item in self.callbacks or ():
+                _check_callback(item)
             # Any numeric dtype is kept as is: ArrayDataset converts small data
             # to float32 once and large data (a uint8 memmap) batch by batch.
             X = validate_data(self, X, dtype="numeric", reset=not continue_training)
@@ -504,8 +508,6 @@ class _BaseAutoencoder(BaseEstimator):
 
     def _callbacks(self, incremental):
         callbacks = list(self.callbacks or ())
-        for item in callbacks:
-            _check_callback(item)
         if self.early_stopping and not incremental:
             early_stopping = BestWeightsEarlyStopping(
                 monitor="valid_loss",

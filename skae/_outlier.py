@@ -198,10 +198,13 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         self : object
             Fitted estimator.
         """
-        # _fit returns X validated, as an array: only its dtype is left to make
-        # float for inference. Validating it again with validate_data would
-        # warn that it lacks the feature names of a DataFrame fitted on.
-        X = check_array(self._fit(X), dtype=[np.float32, np.float64])
+        # _fit returns X validated, as an array (finite, the features known):
+        # only its dtype is left to make float for inference. validate_data
+        # would scan it again and warn that it lacks the feature names of a
+        # DataFrame fitted on.
+        X = check_array(
+            self._fit(X), dtype=[np.float32, np.float64], ensure_all_finite=False
+        )
         # The training scores, with the errors and codes computed once.
         scores = self._infer(self._inference.negative_error, X, None)
         codes = self._infer(self._inference.encode, X, self.n_components)
