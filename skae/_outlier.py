@@ -9,12 +9,18 @@ from sklearn.covariance import LedoitWolf
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._base import _BaseAutoencoder, _check_finite, fill_doc
+from ._base import _BaseAutoencoder, _check_finite, _restored_on_error, fill_doc
 from ._transformer import AutoencoderTransformer
 
 # What the detector adds to the transformer: parameters and fitted attributes.
 _OWN_PARAMETERS = ("contamination", "code_weight")
-_OWN_ATTRIBUTES = ("offset_", "code_location_", "code_precision_", "code_scale_")
+_OWN_ATTRIBUTES = (
+    "offset_",
+    "code_location_",
+    "code_precision_",
+    "code_scale_",
+    "_code_weight",
+)
 
 
 @fill_doc
@@ -63,7 +69,8 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         the score is ``-(error + code_weight * code_scale_ * distance)``. 0
         (the default) scores the reconstruction error alone. On Fashion-MNIST
         0.3 raised the mean one-class ROC AUC by about 0.003, on MNIST it
-        lowered it (see the benchmarks page).
+        lowered it (see the benchmarks page). The weight set at :meth:`fit`
+        is the one ``offset_`` is set with and the one scoring uses.
 
     Attributes
     ----------
@@ -198,24 +205,31 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         self : object
             Fitted estimator.
         """
-        # _fit returns X validated, as an array (finite, the features known):
-        # only its dtype is left to make float for inference. validate_data
-        # would scan it again and warn that it lacks the feature names of a
-        # DataFrame fitted on.
-        X = check_array(
-            self._fit(X), dtype=[np.float32, np.float64], ensure_all_finite=False
-        )
-        # The training scores, with the errors and codes computed once.
-        scores = self._infer(self._inference.negative_error, X, None)
-        codes = self._infer(self._inference.encode, X, self.n_components)
-        self._fit_codes(codes, -scores)
-        if self.code_weight:
-            self._add_code_term(scores, codes, X)
-        if self.contamination == "auto":
-            first, third = np.percentile(scores, [25, 75])
-            self.offset_ = float(first - 1.5 * (third - first))
-        else:
-            self.offset_ = float(np.percentile(scores, 100 * self.contamination))
+        # Scoring the training data can fail too (Ctrl-C on large data): the
+        # detector is then left as it was, not with a new network and an old
+        # offset_.
+        with _restored_on_error(self):
+            # _fit returns X validated, as an array (finite, the features
+            # known): only its dtype is left to make float for inference.
+            # validate_data would scan it again and warn that it lacks the
+            # feature names of a DataFrame fitted on.
+            X = check_array(
+                self._fit(X), dtype=[np.float32, np.float64], ensure_all_finite=False
+            )
+            # Scoring uses the weight offset_ is set with, whatever set_params
+            # does after fit.
+            self._code_weight = self.code_weight
+            # The training scores, with the errors and codes computed once.
+            scores = self._infer(self._inference.negative_error, X, None)
+            codes = self._infer(self._inference.encode, X, self._n_features_out)
+            self._fit_codes(codes, -scores)
+            if self._code_weight:
+                self._add_code_term(scores, codes, X)
+            if self.contamination == "auto":
+                first, third = np.percentile(scores, [25, 75])
+                self.offset_ = float(first - 1.5 * (third - first))
+            else:
+                self.offset_ = float(np.percentile(scores, 100 * self.contamination))
         return self
 
     def _fit_codes(self, codes, errors):
@@ -263,8 +277,8 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         """
         X = self._validate_rows(X)
         scores = self._infer(self._inference.negative_error, X, None)
-        if self.code_weight:
-            codes = self._infer(self._inference.encode, X, self.n_components)
+        if self._code_weight:
+            codes = self._infer(self._inference.encode, X, self._n_features_out)
             self._add_code_term(scores, codes, X)
         return scores
 
@@ -272,7 +286,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         """Subtract the weighted code distance from `scores`, in place."""
         distance = self._code_distance(codes)
         with np.errstate(over="ignore"):
-            scores -= (self.code_weight * self.code_scale_ * distance).astype(
+            scores -= (self._code_weight * self.code_scale_ * distance).astype(
                 scores.dtype
             )
         _check_finite(scores, X)

@@ -86,6 +86,35 @@ def test_code_scale_is_zero_when_the_codes_do_not_vary():
     assert np.isfinite(detector.score_samples(X)).all()
 
 
+def test_parameters_changed_after_fit_leave_the_scores_and_labels_as_fitted(digits):
+    # As in scikit-learn, a fitted model answers as fitted until it is refit:
+    # the code's width and the weight offset_ was set with stay those of fit.
+    X, X_test, _, _ = digits
+    detector = _fast(n_components=8, code_weight=0.5).fit(X)
+    scores, labels = detector.score_samples(X_test), detector.predict(X_test)
+    detector.set_params(n_components=4, code_weight=0.0, contamination=0.2)
+    assert_array_equal(detector.score_samples(X_test), scores)
+    assert_array_equal(detector.predict(X_test), labels)
+
+
+def test_a_fit_interrupted_while_scoring_the_training_data_leaves_the_detector(
+    digits, monkeypatch
+):
+    X, X_test, _, _ = digits
+    detector = _fast(n_components=8).fit(X)
+    before = detector.decision_function(X_test)
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(AutoencoderOutlierDetector, "_fit_codes", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        detector.set_params(max_iter=2, random_state=1).fit(X[:100])
+    monkeypatch.undo()
+    assert_array_equal(detector.decision_function(X_test), before)
+    assert detector.n_iter_ == 5
+
+
 def test_negative_code_weight_is_rejected(digits):
     with pytest.raises(ValueError, match="code_weight"):
         _fast(code_weight=-1.0).fit(digits[0])
