@@ -25,7 +25,7 @@ from skorch.helper import predefined_split
 from skorch.history import History
 from torch.nn import functional as F
 
-from ._module import ACTIVATIONS, AutoencoderModule, BlasForward, decode_bound
+from ._module import ACTIVATIONS, AutoencoderModule, decode_bound
 from ._net import (
     ArrayDataset,
     AutoencoderNet,
@@ -218,7 +218,12 @@ class _BaseAutoencoder(BaseEstimator):
     """Base of skae's estimators: parameters, training, persistence, inference.
 
     Not for direct use: subclasses add their mixins and public methods.
+    A subclass with another torch graph names it in ``_module_class`` (a
+    :class:`~skae._module.BaseAutoencoderModule`) and builds its arguments
+    in :meth:`_module_params`.
     """
+
+    _module_class = AutoencoderModule
 
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
@@ -353,7 +358,7 @@ class _BaseAutoencoder(BaseEstimator):
                 previous = self.net_
             else:
                 self.loss_ = self._check_loss(value_range)
-                module = AutoencoderModule(**module_params, generator=generator)
+                module = self._module_class(**module_params, generator=generator)
                 previous = None
             self.net_ = self._build_net(
                 module,
@@ -390,6 +395,7 @@ class _BaseAutoencoder(BaseEstimator):
         return batch_size, epochs
 
     def _module_params(self):
+        """Return the graph's arguments from the parameters (``n_features`` later)."""
         hidden_layer_sizes = tuple(np.atleast_1d(self.hidden_layer_sizes).tolist())
         if not all(
             isinstance(size, Integral) and size > 0 for size in hidden_layer_sizes
@@ -581,7 +587,7 @@ class _BaseAutoencoder(BaseEstimator):
         device = net_state["device"]
         if _unavailable_cuda(torch.device(device)):
             device = "cpu"
-        module = AutoencoderModule(
+        module = self._module_class(
             **net_state["module_params"], generator=torch.Generator()
         )
         module.load_state_dict(_to_torch(net_state["module"]))
@@ -674,22 +680,17 @@ class _Inference:
     """The fitted module ready for inference, in float32 and float64.
 
     Holds what inference needs that does not depend on the rows: the forward
-    pass in each dtype (on the CPU with NumPy's matrix product, see
-    :class:`~skae._module.BlasForward`; elsewhere the module and a float64
-    copy of it), its width and weight count, and the decoder's bound.
+    pass in each dtype (the graph's ``inference_module``: for the dense graph
+    on the CPU, NumPy's matrix product, see :class:`~skae._module.BlasForward`;
+    by default the module and a float64 copy of it), its width and weight
+    count, and the decoder's bound.
     """
 
     def __init__(self, module, sigmoid):
-        if next(module.parameters()).device.type == "cpu":
-            self.modules = {
-                np.dtype(dtype): BlasForward(module, dtype)
-                for dtype in (np.float32, np.float64)
-            }
-        else:
-            self.modules = {
-                np.dtype(np.float32): module,
-                np.dtype(np.float64): copy.deepcopy(module).to(torch.float64),
-            }
+        self.modules = {
+            np.dtype(dtype): module.inference_module(dtype)
+            for dtype in (np.float32, np.float64)
+        }
         self.sigmoid = sigmoid
         self.width = module.activation_width()
         self.n_weights = module.n_weights()

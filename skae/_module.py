@@ -1,5 +1,9 @@
 """The torch graph of the autoencoder: an encoder and a mirrored decoder."""
 
+import copy
+import inspect
+import math
+
 import numpy as np
 import torch
 from torch import nn
@@ -39,7 +43,104 @@ def _dense_stack(sizes, activation, dropout, *, last_activation):
     return nn.Sequential(*layers)
 
 
-class AutoencoderModule(nn.Module):
+def _n_values(output):
+    """Count the values in a module's output: a tensor or a tuple of them."""
+    if isinstance(output, torch.Tensor):
+        return output.numel()
+    if isinstance(output, (tuple, list)):
+        return sum(_n_values(item) for item in output)
+    return 0
+
+
+class BaseAutoencoderModule(nn.Module):
+    """What skae's estimators need of a torch graph, with generic defaults.
+
+    A graph is an ``nn.Module`` with an ``encoder`` (input -> code) and a
+    ``decoder`` (code -> output, a logit for the binary cross-entropy)
+    submodule, built from ``n_features``, ``n_components`` and the graph's own
+    arguments, which it stores under the same names (as estimators store
+    their parameters) and which must rebuild it. An estimator names its graph
+    in ``_module_class`` and maps its parameters to the graph's arguments in
+    ``_module_params``; training, persistence and inference need nothing else.
+    The defaults here are generic; a graph overrides them where it can do
+    better, as :class:`AutoencoderModule` does for speed.
+    """
+
+    def get_params(self):
+        """Return the constructor arguments, to rebuild the same graph."""
+        names = inspect.signature(type(self).__init__).parameters
+        return {
+            name: getattr(self, name)
+            for name in names
+            if name not in ("self", "generator")
+        }
+
+    def forward(self, X):
+        """Return ``(reconstruction, code)``; the reconstruction is a logit for BCE."""
+        code = self.encoder(X)
+        return self.decoder(code), code
+
+    def encode_into(self, X, out):
+        """Write the code of `X` into `out` (no gradients are tracked by callers)."""
+        out.copy_(self.encoder(X))
+
+    def decode_into(self, code, out, *, sigmoid):
+        """Write the decoding of `code` into `out`, squashed by a sigmoid if asked."""
+        out.copy_(self.decoder(code))
+        if sigmoid:
+            out.sigmoid_()
+
+    def inference_module(self, dtype):
+        """Return what infers in the float `dtype`: the graph or a copy of it.
+
+        Called once per dtype when a fit ends or a model loads, never per call.
+        """
+        if np.dtype(dtype) == np.float32:
+            return self
+        return copy.deepcopy(self).to(torch.float64)
+
+    def n_weights(self):
+        """Return the number of weights: the multiply-adds of one sample's pass.
+
+        A graph that reuses weights (a convolution) overrides it with its
+        multiply-adds; skae chooses the number of threads from it.
+        """
+        return sum(parameter.numel() for parameter in self.parameters())
+
+    def activation_width(self):
+        """Return how many values one sample produces across all layers.
+
+        Measured on one sample: the outputs of every submodule but the
+        ``nn.Sequential`` containers, which repeat their last layer's (an
+        upper bound where other modules nest). Inference sizes its chunks of
+        rows with it.
+        """
+        widths = []
+        hooks = [
+            layer.register_forward_hook(
+                lambda layer, inputs, output: widths.append(_n_values(output))
+            )
+            for layer in self.modules()
+            if layer is not self and not isinstance(layer, nn.Sequential)
+        ]
+        parameter = next(self.parameters())
+        try:
+            with torch.no_grad():
+                self(parameter.new_zeros(1, self.n_features))
+        finally:
+            for hook in hooks:
+                hook.remove()
+        return sum(widths)
+
+    def decode_gain(self):
+        """Return how the decoder can grow a bound on its input, or None.
+
+        None, unknown: inference then checks every decoding for overflow.
+        """
+        return None
+
+
+class AutoencoderModule(BaseAutoencoderModule):
     """Fully connected autoencoder, mirrored around a code of ``n_components``.
 
     The encoder ends with ``activation`` (the seed's ``Dense(32, relu)``); the
@@ -94,27 +195,12 @@ class AutoencoderModule(nn.Module):
         self.to_empty(device="cpu")
         self.reset_parameters(generator)
 
-    def get_params(self):
-        """Return the constructor arguments, to rebuild the same graph."""
-        return {
-            "n_features": self.n_features,
-            "n_components": self.n_components,
-            "hidden_layer_sizes": self.hidden_layer_sizes,
-            "activation": self.activation,
-            "dropout": self.dropout,
-        }
-
     def reset_parameters(self, generator=None):
         """Initialise like Keras ``Dense``: Glorot-uniform weights, zero biases."""
         for layer in self.modules():
             if isinstance(layer, nn.Linear):
                 nn.init.xavier_uniform_(layer.weight, generator=generator)
                 nn.init.zeros_(layer.bias)
-
-    def forward(self, X):
-        """Return ``(reconstruction, code)``; the reconstruction is a logit for BCE."""
-        code = self.encoder(X)
-        return self.decoder(code), code
 
     # Inference writes the last layer straight into the caller's output and
     # applies the activation in place: no temporary of the full result and no
@@ -136,6 +222,12 @@ class AutoencoderModule(nn.Module):
         torch.addmm(last.bias, code, last.weight.t(), out=out)
         if sigmoid:
             out.sigmoid_()
+
+    def inference_module(self, dtype):
+        """Return what infers in the float `dtype`: on the CPU, a BlasForward."""
+        if next(self.parameters()).device.type != "cpu":
+            return super().inference_module(dtype)
+        return BlasForward(self, dtype)
 
     def activation_width(self):
         """Return how many values one sample produces across all layers."""
@@ -262,7 +354,12 @@ class _BlasStack:
 
 
 def decode_bound(gain, code_bound):
-    """Apply a decoder's :meth:`AutoencoderModule.decode_gain` to a code bound."""
+    """Apply a decoder's :meth:`AutoencoderModule.decode_gain` to a code bound.
+
+    A gain of None (unknown) bounds nothing: the bound is infinite.
+    """
+    if gain is None:
+        return math.inf
     bound = float(code_bound)
     for layer in gain:
         bound = max(bound, 1.0) if layer is None else layer[0] * bound + layer[1]

@@ -1,6 +1,7 @@
 """scikit-learn's estimator checks, with no expected failures."""
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from tied_autoencoder import TiedAutoencoderTransformer
 
 from skae import AutoencoderOutlierDetector, AutoencoderTransformer
 
@@ -28,6 +29,8 @@ TRANSFORMERS = [
     AutoencoderTransformer(
         n_components=4, noise=0.2, noise_type="masking", max_iter=5, random_state=0
     ),
+    # another graph, as a new estimator would bring one
+    TiedAutoencoderTransformer(n_components=4, max_iter=5, random_state=0),
 ]
 
 DETECTORS = [

@@ -1,11 +1,15 @@
 """Tests of the torch module behind the estimator."""
 
+import pickle
+
 import numpy as np
 import pytest
 import torch
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import load_digits
+from tied_autoencoder import TiedAutoencoderTransformer, TiedModule
 
-from skae._module import AutoencoderModule, BlasForward
+from skae._module import AutoencoderModule, BaseAutoencoderModule, BlasForward
 
 
 def _module(hidden, activation, generator):
@@ -83,3 +87,73 @@ def test_blas_forward_computes_what_the_module_computes(hidden, activation, dtyp
     blas.decode_into(out, decoded, sigmoid=True)
     expected = torch.sigmoid(expected_logit).numpy()
     assert_allclose(decoded.numpy(), expected, rtol=rtol, atol=rtol)
+
+
+# --- a new graph through the base (tests/tied_autoencoder.py) ---------------------
+
+
+@pytest.fixture(scope="module")
+def tied():
+    X = load_digits().data / 16
+    return X, TiedAutoencoderTransformer(8, max_iter=20, random_state=0).fit(X)
+
+
+def test_a_new_graph_trains_through_the_base(tied):
+    X, autoencoder = tied
+    module = autoencoder.net_.module_
+    assert isinstance(module, TiedModule)
+    assert module.decoder.linear.weight is module.encoder[0].weight
+    assert autoencoder.loss_curve_[-1] < 0.8 * autoencoder.loss_curve_[0]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_new_graph_infers_with_its_own_forward_in_both_dtypes(tied, dtype):
+    X, autoencoder = tied
+    module = autoencoder.net_.module_
+    weight = module.encoder[0].weight.detach().double().numpy()
+    bias = module.encoder[0].bias.detach().double().numpy()
+    decoder_bias = module.decoder.bias.detach().double().numpy()
+    X = X[:50].astype(dtype)
+    codes = autoencoder.transform(X)
+    expected = np.maximum(X @ weight.T + bias, 0)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    assert codes.dtype == dtype
+    assert_allclose(codes, expected, rtol=rtol, atol=rtol)
+    decoded = autoencoder.inverse_transform(codes)
+    expected = 1 / (1 + np.exp(-(expected @ weight + decoder_bias)))
+    assert_allclose(decoded, expected, rtol=rtol, atol=rtol)
+
+
+def test_a_new_graph_pickles_with_its_weights_still_tied(tied):
+    X, autoencoder = tied
+    loaded = pickle.loads(pickle.dumps(autoencoder))
+    module = loaded.net_.module_
+    assert module.decoder.linear.weight is module.encoder[0].weight
+    assert_array_equal(loaded.transform(X), autoencoder.transform(X))
+    assert_array_equal(loaded.score_samples(X), autoencoder.score_samples(X))
+
+
+def test_the_generic_sizes_of_a_new_graph_are_measured(tied):
+    X, autoencoder = tied
+    module = autoencoder.net_.module_
+    # linear and activation outputs of the code, then the decoding
+    assert module.activation_width() == 8 + 8 + 64
+    # the shared weights once, and both biases
+    assert module.n_weights() == 64 * 8 + 8 + 64
+    assert module.get_params() == {
+        "n_features": 64,
+        "n_components": 8,
+        "activation": "relu",
+    }
+
+
+@pytest.mark.parametrize("hidden", [(), (16,), (16, 8)])
+def test_the_dense_graphs_exact_sizes_are_within_the_generic_measures(hidden):
+    # The dense graph counts its sizes from its layers; the base measures any
+    # graph by running it, counting activations too: never less.
+    module = AutoencoderModule(20, 4, hidden, dropout=0.5)
+    linear_outputs = 20 + 4 + 2 * sum(hidden)
+    assert module.activation_width() == linear_outputs
+    assert BaseAutoencoderModule.activation_width(module) >= linear_outputs
+    n_biases = sum(p.numel() for name, p in module.named_parameters() if "bias" in name)
+    assert BaseAutoencoderModule.n_weights(module) == module.n_weights() + n_biases
