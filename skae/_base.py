@@ -710,7 +710,7 @@ class _Inference:
         module.decode_into(code, out, sigmoid=self.sigmoid)
 
     def negative_error(self, module, x, out):
-        reconstruction, _ = module(x)
+        reconstruction = module(x)[0]
         if self.sigmoid:
             # Binary KL divergence: the cross-entropy less the entropy of x,
             # with 0 log 0 = 0 so that x = 0 and x = 1 are exact. Outside

@@ -59,9 +59,12 @@ class BaseAutoencoderModule(nn.Module):
     ``decoder`` (code -> output, a logit for the binary cross-entropy)
     submodule, built from ``n_features``, ``n_components`` and the graph's own
     arguments, which it stores under the same names (as estimators store
-    their parameters) and which must rebuild it. An estimator names its graph
-    in ``_module_class`` and maps its parameters to the graph's arguments in
-    ``_module_params``; training, persistence and inference need nothing else.
+    their parameters) and which must rebuild it. Its ``forward`` returns
+    ``(reconstruction, code)``, or ``(reconstruction, code, penalty)`` with a
+    scalar added to the training loss (a variational graph's divergence).
+    An estimator names its graph in ``_module_class`` and maps its parameters
+    to the graph's arguments in ``_module_params``; training, persistence and
+    inference need nothing else.
     The defaults here are generic; a graph overrides them where it can do
     better, as :class:`AutoencoderModule` does for speed.
     """

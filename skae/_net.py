@@ -167,11 +167,12 @@ class BatchIterator:
 
 
 class AutoencoderNet(NeuralNet):
-    """skorch net whose module returns ``(reconstruction, code)``.
+    """skorch net whose module returns ``(reconstruction, code[, penalty])``.
 
     The loss compares the reconstruction with the clean batch and adds
     ``activity_regularization`` times the L1 norm of the code (summed over
-    components, averaged over samples, as Keras' ``activity_regularizer``).
+    components, averaged over samples, as Keras' ``activity_regularizer``),
+    and the graph's own penalty where its forward returns one.
 
     Parameters
     ----------
@@ -251,11 +252,13 @@ class AutoencoderNet(NeuralNet):
         return {"loss": loss, "y_pred": y_pred}
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        reconstruction, code = y_pred
+        reconstruction, code, *penalty = y_pred
         y_true = to_tensor(y_true, device=self.device)
         loss = self.criterion_(reconstruction, y_true)
         if self.activity_regularization:
             loss = loss + self.activity_regularization * code.abs().sum(dim=1).mean()
+        if penalty:  # the graph's own term, e.g. a variational one's divergence
+            loss = loss + penalty[0]
         return loss
 
 

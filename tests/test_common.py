@@ -2,6 +2,7 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from tied_autoencoder import TiedAutoencoderTransformer
+from variational_autoencoder import VariationalAutoencoderTransformer
 
 from skae import AutoencoderOutlierDetector, AutoencoderTransformer
 
@@ -29,8 +30,9 @@ TRANSFORMERS = [
     AutoencoderTransformer(
         n_components=4, noise=0.2, noise_type="masking", max_iter=5, random_state=0
     ),
-    # another graph, as a new estimator would bring one
+    # other graphs, as new estimators would bring them
     TiedAutoencoderTransformer(n_components=4, max_iter=5, random_state=0),
+    VariationalAutoencoderTransformer(n_components=4, max_iter=5, random_state=0),
 ]
 
 DETECTORS = [

@@ -8,6 +8,7 @@ import torch
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_digits
 from tied_autoencoder import TiedAutoencoderTransformer, TiedModule
+from variational_autoencoder import VariationalAutoencoderTransformer
 
 from skae._module import AutoencoderModule, BaseAutoencoderModule, BlasForward
 
@@ -89,7 +90,8 @@ def test_blas_forward_computes_what_the_module_computes(hidden, activation, dtyp
     assert_allclose(decoded.numpy(), expected, rtol=rtol, atol=rtol)
 
 
-# --- a new graph through the base (tests/tied_autoencoder.py) ---------------------
+# --- new graphs through the base (tests/tied_autoencoder.py and
+# tests/variational_autoencoder.py) ------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -157,3 +159,33 @@ def test_the_dense_graphs_exact_sizes_are_within_the_generic_measures(hidden):
     assert BaseAutoencoderModule.activation_width(module) >= linear_outputs
     n_biases = sum(p.numel() for name, p in module.named_parameters() if "bias" in name)
     assert BaseAutoencoderModule.n_weights(module) == module.n_weights() + n_biases
+
+
+@pytest.fixture(scope="module")
+def variational():
+    X = load_digits().data / 16
+    return X, VariationalAutoencoderTransformer(4, max_iter=10, random_state=0).fit(X)
+
+
+def test_the_penalty_a_graph_returns_is_added_to_the_training_loss(variational):
+    X, autoencoder = variational
+    net = autoencoder.net_
+    batch = torch.from_numpy(X[:20].astype(np.float32))
+    reconstruction, code = net.module_.eval()(batch)
+    without = net.get_loss((reconstruction, code), batch)
+    with_penalty = net.get_loss((reconstruction, code, torch.tensor(0.25)), batch)
+    assert with_penalty.item() == pytest.approx(without.item() + 0.25)
+
+
+def test_a_graph_that_samples_trains_reproducibly_and_infers_its_mean(variational):
+    X, autoencoder = variational
+    state = torch.get_rng_state()
+    again = VariationalAutoencoderTransformer(4, max_iter=10, random_state=0).fit(X)
+    assert torch.equal(torch.get_rng_state(), state)
+    assert again.loss_curve_ == autoencoder.loss_curve_
+    other = VariationalAutoencoderTransformer(4, max_iter=10, random_state=1).fit(X)
+    assert other.loss_curve_ != autoencoder.loss_curve_
+    encoder = autoencoder.net_.module_.encoder
+    mean = X @ encoder.weight.detach().double().numpy().T
+    mean += encoder.bias.detach().double().numpy()
+    assert_allclose(autoencoder.transform(X), mean, rtol=1e-12, atol=1e-12)
