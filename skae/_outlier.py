@@ -124,6 +124,10 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
     (4, 8)
     """
 
+    # The transformer that autoencoder_ is, on the same graph: a detector on
+    # another graph names that graph's transformer here.
+    _transformer_class = AutoencoderTransformer
+
     _parameter_constraints: dict = {
         **_BaseAutoencoder._parameter_constraints,
         "contamination": [
@@ -132,6 +136,18 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         ],
         "code_weight": [Interval(Real, 0, None, closed="left")],
     }
+
+    def __init_subclass__(cls, **kwargs):
+        # autoencoder_ shares the detector's network: a transformer on another
+        # graph would rebuild the wrong one when pickled or trained on.
+        super().__init_subclass__(**kwargs)
+        if cls._transformer_class._module_class is not cls._module_class:
+            raise TypeError(
+                f"{cls.__name__} trains the graph {cls._module_class.__name__} but "
+                f"its _transformer_class, {cls._transformer_class.__name__}, "
+                f"trains {cls._transformer_class._module_class.__name__}: set "
+                "_transformer_class to a transformer on the same graph."
+            )
 
     def __init__(
         self,
@@ -330,7 +346,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         params = self.get_params(deep=False)
         for name in _OWN_PARAMETERS:
             del params[name]
-        autoencoder = AutoencoderTransformer(**params)
+        autoencoder = self._transformer_class(**params)
         # Share the fitted network and state, without copying or refitting.
         fitted = {
             name: value

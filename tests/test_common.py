@@ -2,7 +2,10 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from tied_autoencoder import TiedAutoencoderTransformer
-from variational_autoencoder import VariationalAutoencoderTransformer
+from variational_autoencoder import (
+    VariationalAutoencoderTransformer,
+    VariationalOutlierDetector,
+)
 
 from skae import AutoencoderOutlierDetector, AutoencoderTransformer
 
@@ -51,6 +54,8 @@ DETECTORS = [
         max_iter=5,
         random_state=0,
     ),
+    # another graph
+    VariationalOutlierDetector(n_components=4, max_iter=5, random_state=0),
 ]
 
 

@@ -11,6 +11,11 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
+from variational_autoencoder import (
+    VariationalAutoencoderTransformer,
+    VariationalModule,
+    VariationalOutlierDetector,
+)
 
 from skae import AutoencoderOutlierDetector, AutoencoderTransformer
 
@@ -230,3 +235,29 @@ def test_a_dataframe_fits_and_scores_without_a_feature_name_warning(digits):
     assert_array_equal(
         decisions, _fast(code_weight=1.0).fit(X).decision_function(X_test)
     )
+
+
+# --- a detector on another graph (tests/variational_autoencoder.py) ---------------
+
+
+def test_a_detector_on_another_graph_exposes_and_pickles_that_graphs_autoencoder(
+    digits,
+):
+    X, X_test, _, _ = digits
+    detector = VariationalOutlierDetector(n_components=4, max_iter=5, random_state=0)
+    autoencoder = detector.fit(X).autoencoder_
+    assert isinstance(autoencoder, VariationalAutoencoderTransformer)
+    loaded = pickle.loads(pickle.dumps(autoencoder))
+    assert isinstance(loaded.net_.module_, VariationalModule)
+    assert_array_equal(loaded.transform(X_test), autoencoder.transform(X_test))
+    assert_array_equal(
+        pickle.loads(pickle.dumps(detector)).decision_function(X_test),
+        detector.decision_function(X_test),
+    )
+
+
+def test_a_detector_whose_transformer_trains_another_graph_is_refused():
+    with pytest.raises(TypeError, match="set _transformer_class to a transformer on"):
+
+        class Mismatched(AutoencoderOutlierDetector):
+            _module_class = VariationalModule

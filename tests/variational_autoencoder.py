@@ -3,14 +3,15 @@
 What such a graph takes beyond ``tied_autoencoder.py``: its forward returns
 the term as a third element while training, and the net adds it to the loss.
 Its sampling draws from torch's global generator, which every fit seeds from
-`random_state` and restores afterwards. Tested in ``test_module.py`` and
-``test_common.py``; a minimal linear one, not a public estimator.
+`random_state` and restores afterwards. Tested in ``test_module.py``,
+``test_outlier.py`` and ``test_common.py``; a minimal linear one, not a
+public estimator.
 """
 
 import torch
 from torch import nn
 
-from skae import AutoencoderTransformer
+from skae import AutoencoderOutlierDetector, AutoencoderTransformer
 from skae._module import BaseAutoencoderModule
 
 
@@ -47,3 +48,11 @@ class VariationalAutoencoderTransformer(AutoencoderTransformer):
 
     def _module_params(self):
         return {"n_features": None, "n_components": self.n_components}
+
+
+class VariationalOutlierDetector(AutoencoderOutlierDetector):
+    """AutoencoderOutlierDetector on the variational graph."""
+
+    _module_class = VariationalModule
+    _module_params = VariationalAutoencoderTransformer._module_params
+    _transformer_class = VariationalAutoencoderTransformer
