@@ -95,9 +95,15 @@ def test_blas_forward_computes_what_the_module_computes(hidden, activation, dtyp
 
 
 @pytest.fixture(scope="module")
-def tied():
-    X = load_digits().data / 16
-    return X, TiedAutoencoderTransformer(8, max_iter=20, random_state=0).fit(X)
+def digits():
+    return load_digits().data / 16
+
+
+@pytest.fixture(scope="module")
+def tied(digits):
+    return digits, TiedAutoencoderTransformer(8, max_iter=20, random_state=0).fit(
+        digits
+    )
 
 
 def test_a_new_graph_trains_through_the_base(tied):
@@ -162,9 +168,9 @@ def test_the_dense_graphs_exact_sizes_are_within_the_generic_measures(hidden):
 
 
 @pytest.fixture(scope="module")
-def variational():
-    X = load_digits().data / 16
-    return X, VariationalAutoencoderTransformer(4, max_iter=10, random_state=0).fit(X)
+def variational(digits):
+    autoencoder = VariationalAutoencoderTransformer(4, max_iter=10, random_state=0)
+    return digits, autoencoder.fit(digits)
 
 
 def test_the_penalty_a_graph_returns_is_added_to_the_training_loss(variational):
