@@ -1,4 +1,9 @@
-"""The torch graph of the autoencoder: an encoder and a mirrored decoder."""
+"""The torch graphs: what every graph provides, and the dense autoencoder.
+
+:class:`BaseAutoencoderModule` is what skae's estimators need of a graph;
+:class:`AutoencoderModule`, an encoder and a mirrored decoder of dense layers,
+is the default graph, with :class:`BlasForward` for its CPU inference.
+"""
 
 import copy
 import inspect

@@ -124,8 +124,9 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
     (4, 8)
     """
 
-    # The transformer that autoencoder_ is, on the same graph: a detector on
-    # another graph names that graph's transformer here.
+    # The transformer that autoencoder_ is. The detector trains its graph,
+    # from the same parameters: a detector on another graph names only that
+    # graph's transformer here.
     _transformer_class = AutoencoderTransformer
 
     _parameter_constraints: dict = {
@@ -136,18 +137,6 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         ],
         "code_weight": [Interval(Real, 0, None, closed="left")],
     }
-
-    def __init_subclass__(cls, **kwargs):
-        # autoencoder_ shares the detector's network: a transformer on another
-        # graph would rebuild the wrong one when pickled or trained on.
-        super().__init_subclass__(**kwargs)
-        if cls._transformer_class._module_class is not cls._module_class:
-            raise TypeError(
-                f"{cls.__name__} trains the graph {cls._module_class.__name__} but "
-                f"its _transformer_class, {cls._transformer_class.__name__}, "
-                f"trains {cls._transformer_class._module_class.__name__}: set "
-                "_transformer_class to a transformer on the same graph."
-            )
 
     def __init__(
         self,
@@ -247,6 +236,15 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             else:
                 self.offset_ = float(np.percentile(scores, 100 * self.contamination))
         return self
+
+    @property
+    def _module_class(self):
+        return self._transformer_class._module_class
+
+    def _module_params(self):
+        # The detector shares the transformer's parameters, so the
+        # transformer's mapping of them to its graph's arguments applies.
+        return self._transformer_class._module_params(self)
 
     def _fit_codes(self, codes, errors):
         """Fit the Gaussian of the training codes and the scale of its distances."""

@@ -18,6 +18,7 @@ from variational_autoencoder import (
 )
 
 from skae import AutoencoderOutlierDetector, AutoencoderTransformer
+from skae._module import AutoencoderModule
 
 
 @pytest.fixture(scope="module")
@@ -256,8 +257,10 @@ def test_a_detector_on_another_graph_exposes_and_pickles_that_graphs_autoencoder
     )
 
 
-def test_a_detector_whose_transformer_trains_another_graph_is_refused():
-    with pytest.raises(TypeError, match="set _transformer_class to a transformer on"):
-
-        class Mismatched(AutoencoderOutlierDetector):
-            _module_class = VariationalModule
+def test_a_detector_takes_its_graph_and_its_arguments_from_its_transformer():
+    # Naming the transformer is all it takes: the two cannot disagree.
+    detector = VariationalOutlierDetector(n_components=3)
+    transformer = VariationalAutoencoderTransformer(n_components=3)
+    assert detector._module_class is VariationalModule
+    assert detector._module_params() == transformer._module_params()
+    assert AutoencoderOutlierDetector()._module_class is AutoencoderModule

@@ -53,6 +53,4 @@ class VariationalAutoencoderTransformer(AutoencoderTransformer):
 class VariationalOutlierDetector(AutoencoderOutlierDetector):
     """AutoencoderOutlierDetector on the variational graph."""
 
-    _module_class = VariationalModule
-    _module_params = VariationalAutoencoderTransformer._module_params
     _transformer_class = VariationalAutoencoderTransformer
