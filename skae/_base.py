@@ -11,6 +11,7 @@ inference. Each public estimator adds only its mixins and its own methods:
 import contextlib
 import copy
 import math
+import threading
 import warnings
 from numbers import Integral, Real
 
@@ -319,7 +320,7 @@ class _BaseAutoencoder(BaseEstimator):
         the validated `X`. A fit that fails leaves the estimator as it was.
         """
         continue_training = hasattr(self, "net_") and (incremental or self.warm_start)
-        with _restored_on_error(self):
+        with _restored_on_error(self), _grad_enabled():
             module_params = self._module_params()
             device = _resolve_device(self.device)
             if self.noise_type == "masking" and self.noise >= 1:
@@ -358,7 +359,9 @@ class _BaseAutoencoder(BaseEstimator):
                 previous = self.net_
             else:
                 self.loss_ = self._check_loss(value_range)
-                module = self._module_class(**module_params, generator=generator)
+                module = _build_module(
+                    self._module_class, **module_params, generator=generator
+                )
                 previous = None
             self.net_ = self._build_net(
                 module,
@@ -587,13 +590,18 @@ class _BaseAutoencoder(BaseEstimator):
         device = net_state["device"]
         if _unavailable_cuda(torch.device(device)):
             device = "cpu"
-        module = self._module_class(
-            **net_state["module_params"], generator=torch.Generator()
-        )
-        module.load_state_dict(_to_torch(net_state["module"]))
-        self.net_ = self._build_net(module, device, generator=torch.Generator())
-        self.net_.initialize()
-        self.net_.optimizer_.load_state_dict(_to_torch(net_state["optimizer"]))
+        # Loaded as trainable tensors even inside torch.inference_mode() (a
+        # model unpickled in serving code), so that warm_start can train on.
+        with _grad_enabled():
+            module = _build_module(
+                self._module_class,
+                **net_state["module_params"],
+                generator=torch.Generator(),
+            )
+            module.load_state_dict(_to_torch(net_state["module"]))
+            self.net_ = self._build_net(module, device, generator=torch.Generator())
+            self.net_.initialize()
+            self.net_.optimizer_.load_state_dict(_to_torch(net_state["optimizer"]))
         self.net_.history = History(net_state["history"])
         self._prepare_inference()
 
@@ -756,6 +764,42 @@ def _restored_on_error(estimator):
         estimator.__dict__.clear()
         estimator.__dict__.update(state)
         raise
+
+
+@contextlib.contextmanager
+def _grad_enabled():
+    """Let torch track gradients, whatever mode the caller runs in.
+
+    A fit inside ``torch.no_grad()`` or ``torch.inference_mode()`` (a pipeline
+    fitted within the user's own evaluation block) would otherwise fail deep
+    in torch ("element 0 of tensors does not require grad"), and a graph built
+    or loaded in inference mode would hold tensors that cannot be trained.
+    Both modes are thread-local: no other thread is affected.
+    """
+    with torch.inference_mode(False), torch.enable_grad():
+        yield
+
+
+# torch's default dtype is one setting for the whole process: the lock keeps
+# two fits in threads from restoring each other's value.
+_DEFAULT_DTYPE_LOCK = threading.Lock()
+
+
+def _build_module(module_class, **params):
+    """Build a graph in float32, in which skae trains, whatever torch's default dtype.
+
+    After ``torch.set_default_dtype(torch.float64)`` a graph would otherwise
+    hold float64 weights that training feeds float32 batches (a dtype error
+    deep in torch), initialised from other random numbers than under the
+    float32 default. The user's default is restored at once.
+    """
+    with _DEFAULT_DTYPE_LOCK:
+        default = torch.get_default_dtype()
+        torch.set_default_dtype(torch.float32)
+        try:
+            return module_class(**params)
+        finally:
+            torch.set_default_dtype(default)
 
 
 def _torch_generator(random_state):

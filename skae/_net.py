@@ -160,7 +160,8 @@ class BatchIterator:
         if self.noise == 0:
             return batch
         if self.noise_type == "masking":
-            keep = torch.rand(batch.shape, generator=self.generator) >= self.noise
+            keep = torch.rand(batch.shape, generator=self.generator, dtype=batch.dtype)
+            keep = keep >= self.noise
             return batch * keep
         noise = torch.randn(batch.shape, generator=self.generator, dtype=batch.dtype)
         return batch + self.noise * noise

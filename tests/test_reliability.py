@@ -340,6 +340,85 @@ def test_early_stopping_does_not_warn_of_an_interrupt(X):
     assert model.n_iter_ == 3
 
 
+# --- the caller's torch settings --------------------------------------------------
+
+# Everything a fit can draw random numbers for or build: hidden layers, dropout,
+# noise of both kinds and the validation split.
+TORCH_SETTINGS_CASES = [
+    dict(hidden_layer_sizes=(16,), dropout=0.2, early_stopping=True),
+    dict(noise=0.2, noise_type="masking"),
+    dict(noise=0.1, loss="mse"),
+]
+
+
+@pytest.mark.parametrize(
+    "Estimator", [AutoencoderTransformer, AutoencoderOutlierDetector]
+)
+@pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode])
+def test_fit_inside_a_torch_no_grad_block_trains_as_outside(X, Estimator, mode):
+    params = dict(n_components=4, max_iter=3, random_state=0)
+    expected = Estimator(**params).fit(X).score_samples(X)
+    with mode():
+        model = Estimator(**params).fit(X)
+        assert_array_equal(model.score_samples(X), expected)
+    assert torch.is_grad_enabled() and not torch.is_inference_mode_enabled()
+    # Its weights are ordinary tensors: training goes on outside the block.
+    model.set_params(warm_start=True).fit(X)
+    assert model.n_iter_ == 6
+
+
+def test_a_model_loaded_inside_inference_mode_can_train_on(fitted, X):
+    dumped = pickle.dumps(fitted)
+    with torch.inference_mode():
+        model = pickle.loads(dumped)
+        assert_array_equal(model.transform(X), fitted.transform(X))
+    # Its torch encoder fine-tunes in the user's own loop, as in the seed.
+    encoder = model.net_.module_.encoder
+    encoder(torch.as_tensor(X[:5], dtype=torch.float32)).sum().backward()
+    assert all(param.grad is not None for param in encoder.parameters())
+    model.set_params(warm_start=True).fit(X)
+    assert model.n_iter_ == 10
+
+
+@pytest.fixture
+def float64_default():
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(torch.float32)
+
+
+@pytest.mark.parametrize("params", TORCH_SETTINGS_CASES)
+def test_a_float64_default_dtype_changes_neither_training_nor_the_default(
+    X, params, float64_default
+):
+    params = dict(params, n_components=4, max_iter=3, random_state=0)
+    torch.set_default_dtype(torch.float32)
+    expected = AutoencoderTransformer(**params).fit(X)
+    torch.set_default_dtype(torch.float64)
+    model = AutoencoderTransformer(**params).fit(X)
+    assert torch.get_default_dtype() == torch.float64
+    assert next(model.net_.module_.parameters()).dtype == torch.float32
+    assert_array_equal(model.loss_curve_, expected.loss_curve_)
+    for dtype in (np.float32, np.float64):
+        assert_array_equal(
+            model.transform(X.astype(dtype)), expected.transform(X.astype(dtype))
+        )
+    loaded = pickle.loads(pickle.dumps(model))
+    assert next(loaded.net_.module_.parameters()).dtype == torch.float32
+    loaded.set_params(warm_start=True).fit(X)
+    assert torch.get_default_dtype() == torch.float64
+
+
+def test_a_float64_default_dtype_leaves_the_detector_unchanged(X, float64_default):
+    params = dict(n_components=4, max_iter=3, code_weight=0.5, random_state=0)
+    torch.set_default_dtype(torch.float32)
+    expected = AutoencoderOutlierDetector(**params).fit(X)
+    torch.set_default_dtype(torch.float64)
+    model = AutoencoderOutlierDetector(**params).fit(X)
+    assert model.offset_ == expected.offset_
+    assert_array_equal(model.decision_function(X), expected.decision_function(X))
+
+
 # --- concurrency and scaling out ----------------------------------------------------
 
 
