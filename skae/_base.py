@@ -668,7 +668,7 @@ class _BaseAutoencoder(BaseEstimator):
             min(chunk, len(X)) * inference.n_weights,
             blas=device.type == "cpu",
         )
-        with threads, torch.inference_mode():
+        with threads, torch.inference_mode(), _autocast_disabled():
             for start in range(0, X.shape[0], chunk):
                 x = as_tensor(X[start : start + chunk]).to(device)
                 target = out_tensor[start : start + chunk]
@@ -768,16 +768,31 @@ def _restored_on_error(estimator):
 
 @contextlib.contextmanager
 def _grad_enabled():
-    """Let torch track gradients, whatever mode the caller runs in.
+    """Train in float32 with gradients, whatever torch mode the caller runs in.
 
     A fit inside ``torch.no_grad()`` or ``torch.inference_mode()`` (a pipeline
     fitted within the user's own evaluation block) would otherwise fail deep
     in torch ("element 0 of tensors does not require grad"), and a graph built
     or loaded in inference mode would hold tensors that cannot be trained.
-    Both modes are thread-local: no other thread is affected.
+    Inside ``torch.autocast`` it would train another model than the same
+    `random_state` gives outside, in bfloat16 or float16. These modes are
+    thread-local: no other thread is affected.
     """
-    with torch.inference_mode(False), torch.enable_grad():
+    with torch.inference_mode(False), torch.enable_grad(), _autocast_disabled():
         yield
+
+
+def _autocast_disabled():
+    """Run torch in the tensors' own dtypes inside a caller's ``torch.autocast``.
+
+    Outside one (the usual case) the context does nothing and costs nothing.
+    """
+    if not (torch.is_autocast_enabled("cpu") or torch.is_autocast_enabled("cuda")):
+        return contextlib.nullcontext()
+    stack = contextlib.ExitStack()
+    for device_type in ("cpu", "cuda"):
+        stack.enter_context(torch.autocast(device_type, enabled=False))
+    return stack
 
 
 # torch's default dtype is one setting for the whole process: the lock keeps

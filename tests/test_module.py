@@ -132,6 +132,17 @@ def test_a_new_graph_infers_with_its_own_forward_in_both_dtypes(tied, dtype):
     assert_allclose(decoded, expected, rtol=rtol, atol=rtol)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_new_graph_infers_in_its_dtype_inside_autocast(tied, dtype):
+    X, autoencoder = tied
+    X = X[:50].astype(dtype)
+    codes = autoencoder.transform(X)
+    decoded = autoencoder.inverse_transform(codes)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert_array_equal(autoencoder.transform(X), codes)
+        assert_array_equal(autoencoder.inverse_transform(codes), decoded)
+
+
 def test_a_new_graph_pickles_with_its_weights_still_tied(tied):
     X, autoencoder = tied
     loaded = pickle.loads(pickle.dumps(autoencoder))

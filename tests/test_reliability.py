@@ -7,6 +7,7 @@ import sys
 import warnings
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import joblib
 import numpy as np
@@ -354,14 +355,23 @@ TORCH_SETTINGS_CASES = [
 @pytest.mark.parametrize(
     "Estimator", [AutoencoderTransformer, AutoencoderOutlierDetector]
 )
-@pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode])
-def test_fit_inside_a_torch_no_grad_block_trains_as_outside(X, Estimator, mode):
+@pytest.mark.parametrize(
+    "mode",
+    [
+        torch.no_grad,
+        torch.inference_mode,
+        partial(torch.autocast, "cpu", dtype=torch.bfloat16),
+    ],
+    ids=["no_grad", "inference_mode", "autocast"],
+)
+def test_fit_inside_a_torch_mode_block_trains_as_outside(X, Estimator, mode):
     params = dict(n_components=4, max_iter=3, random_state=0)
     expected = Estimator(**params).fit(X).score_samples(X)
     with mode():
         model = Estimator(**params).fit(X)
         assert_array_equal(model.score_samples(X), expected)
     assert torch.is_grad_enabled() and not torch.is_inference_mode_enabled()
+    assert not torch.is_autocast_enabled("cpu")
     # Its weights are ordinary tensors: training goes on outside the block.
     model.set_params(warm_start=True).fit(X)
     assert model.n_iter_ == 6
