@@ -71,7 +71,9 @@ TRAINING_PARAMETERS_DOC = """\
         Reconstruction loss. ``'bce'`` is the binary cross-entropy with a
         sigmoid output and needs data in [0, 1]; ``'mse'`` is the mean squared
         error with a linear output. ``'auto'`` uses ``'bce'`` when every
-        training value lies in [0, 1] and ``'mse'`` otherwise.
+        training value lies in [0, 1] in float32, in which training runs (so
+        that a ``MinMaxScaler``'s float64 rounding just above 1 counts as 1),
+        and ``'mse'`` otherwise.
 
     alpha : float, default=0.0
         Strength of the L2 penalty (weight decay in Adam).
@@ -474,14 +476,17 @@ class _BaseAutoencoder(BaseEstimator):
                 "Refit with warm_start=False instead."
             )
         loss = fitted or self.loss
+        # Judged on the float32 values training sees: a MinMaxScaler's output
+        # can exceed 1 by a float64 rounding error (1.0000000000000002 on
+        # load_breast_cancer), which float32 rounds to 1.
         low, high = value_range
-        in_unit_range = low >= 0 and high <= 1
+        in_unit_range = np.float32(low) >= 0 and np.float32(high) <= 1
         if loss == "auto":
             return "bce" if in_unit_range else "mse"
         if loss == "bce" and not in_unit_range:
             raise ValueError(
                 f"loss='bce' needs training values in [0, 1], but X ranges over "
-                f"[{low:.4g}, {high:.4g}]. Scale X first, e.g. with "
+                f"[{low:.9g}, {high:.9g}]. Scale X first, e.g. with "
                 "sklearn.preprocessing.MinMaxScaler, or use loss='mse'."
             )
         return loss

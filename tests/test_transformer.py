@@ -8,11 +8,12 @@ import torch
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import special
 from sklearn.base import clone
-from sklearn.datasets import load_digits
+from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import MinMaxScaler
 
 from skae import AutoencoderTransformer, _base
 
@@ -197,6 +198,30 @@ def test_loss_auto_uses_bce_in_unit_range_and_mse_elsewhere(digits):
     autoencoder = _fast().fit(X * 16)
     assert autoencoder.loss_ == "mse"
     assert isinstance(autoencoder.net_.criterion_, torch.nn.MSELoss)
+
+
+def test_loss_auto_uses_bce_after_a_min_max_scaler(digits):
+    # MinMaxScaler's float64 output can exceed 1 by a rounding error, as on
+    # load_breast_cancer; training in float32 sees 1.
+    X, _ = digits
+    X = X.copy()
+    X[0, 0] = np.nextafter(1.0, 2.0)
+    assert _fast().fit(X).loss_ == "bce"
+    assert _fast(loss="bce").fit(X).loss_ == "bce"
+    X_scaled = MinMaxScaler().fit_transform(load_breast_cancer().data)
+    assert X_scaled.max() > 1
+    assert _fast().fit(X_scaled).loss_ == "bce"
+
+
+def test_loss_auto_uses_mse_beyond_float32_rounding_of_the_unit_range(digits):
+    X, _ = digits
+    for value in (np.nextafter(np.float32(1), np.float32(2)), -1e-30):
+        X_outside = X.copy()
+        X_outside[0, 0] = value
+        assert _fast().fit(X_outside).loss_ == "mse"
+    # The message shows the excess rather than rounding it away.
+    with pytest.raises(ValueError, match=r"ranges over \[-1e-30, 1\]"):
+        _fast(loss="bce").fit(X_outside)
 
 
 def test_loss_bce_outside_unit_range_names_the_range_and_the_fixes(digits):
