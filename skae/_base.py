@@ -322,7 +322,7 @@ class _BaseAutoencoder(BaseEstimator):
         the validated `X`. A fit that fails leaves the estimator as it was.
         """
         continue_training = hasattr(self, "net_") and (incremental or self.warm_start)
-        with _restored_on_error(self), _grad_enabled():
+        with _restored_on_error(self), _training_modes():
             module_params = self._module_params()
             device = _resolve_device(self.device)
             if self.noise_type == "masking" and self.noise >= 1:
@@ -597,7 +597,7 @@ class _BaseAutoencoder(BaseEstimator):
             device = "cpu"
         # Loaded as trainable tensors even inside torch.inference_mode() (a
         # model unpickled in serving code), so that warm_start can train on.
-        with _grad_enabled():
+        with _training_modes():
             module = _build_module(
                 self._module_class,
                 **net_state["module_params"],
@@ -772,7 +772,7 @@ def _restored_on_error(estimator):
 
 
 @contextlib.contextmanager
-def _grad_enabled():
+def _training_modes():
     """Train in float32 with gradients, whatever torch mode the caller runs in.
 
     A fit inside ``torch.no_grad()`` or ``torch.inference_mode()`` (a pipeline
