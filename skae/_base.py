@@ -21,7 +21,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from skorch.callbacks import Callback, ProgressBar
+from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 from skorch.helper import predefined_split
 from skorch.history import History
 from torch.nn import functional as F
@@ -448,8 +448,13 @@ class _BaseAutoencoder(BaseEstimator):
         if len(history) > n_before and "train_loss" not in history[-1]:
             history.pop()
         done = len(history) - n_before
-        stopper = dict(self.net_.callbacks_).get("early_stopping")
-        stopped_early = stopper is not None and stopper.misses_ >= stopper.patience
+        # skorch's EarlyStopping ends training with a KeyboardInterrupt too:
+        # skae's own (early_stopping=True) or one the user passed in callbacks.
+        stopped_early = any(
+            isinstance(callback, EarlyStopping)
+            and callback.misses_ >= callback.patience
+            for _, callback in self.net_.callbacks_
+        )
         if done < epochs and not stopped_early:
             warnings.warn(
                 f"Training was interrupted after {done} of {epochs} epochs; the "

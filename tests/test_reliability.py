@@ -21,7 +21,7 @@ from hypothesis.extra import numpy as hnp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EarlyStopping
 
 from skae import AutoencoderOutlierDetector, AutoencoderTransformer
 from skae._net import ArrayDataset
@@ -335,6 +335,15 @@ def test_early_stopping_does_not_warn_of_an_interrupt(X):
     model = AutoencoderTransformer(
         early_stopping=True, tol=10.0, n_iter_no_change=2, max_iter=10, random_state=0
     )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(X)
+    assert model.n_iter_ == 3
+
+
+def test_a_skorch_early_stopping_callback_does_not_warn_of_an_interrupt(X):
+    stopper = EarlyStopping(monitor="train_loss", patience=2, threshold=10.0)
+    model = AutoencoderTransformer(max_iter=10, random_state=0, callbacks=[stopper])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.fit(X)
