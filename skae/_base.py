@@ -377,7 +377,8 @@ class _BaseAutoencoder(BaseEstimator):
                 self._carry_over(previous)
             work = self.batch_size_ * module.n_weights()
             with torch_threads(n_threads(self.n_jobs, work)):
-                with _forked_rng(generator, device):
+                needed = module.draws_from_global_generator()
+                with _forked_rng(generator, device, needed=needed):
                     self.net_.partial_fit(dataset, epochs=epochs)
             self._check_interrupted(epochs, len(previous.history) if previous else 0)
             # Drop the reference to the training data held by the split.
@@ -838,18 +839,32 @@ def _torch_generator(random_state):
     return torch.Generator().manual_seed(int(seed))
 
 
+# torch's global generator is one per process: fits that draw from it take
+# turns, or two in threads would interleave their draws (results that depend
+# on timing) and restore each other's saved state (the user's left changed).
+# Reentrant, for a fit started from another fit's callback.
+_GLOBAL_GENERATOR_LOCK = threading.RLock()
+
+
 @contextlib.contextmanager
-def _forked_rng(generator, device):
+def _forked_rng(generator, device, *, needed=True):
     """Seed torch's global generator from ``generator`` and restore it after.
 
-    Dropout draws from the global generator; forking it keeps training
-    reproducible while leaving the user's random state untouched.
+    Dropout and sampling draw from the global generator; forking it keeps
+    training reproducible while leaving the user's random state untouched.
+    One number is drawn from ``generator`` either way, so that what follows
+    does not depend on `needed`; without it (a graph that draws nothing from
+    the global generator) nothing else is done, and fits in threads run
+    side by side.
     """
+    seed = int(torch.randint(2**62, (1,), generator=generator))
+    if not needed:
+        yield
+        return
     device = torch.device(device)
     cuda = device.type == "cuda"
     devices = [device.index or torch.cuda.current_device()] if cuda else []
-    with torch.random.fork_rng(devices=devices):
-        seed = int(torch.randint(2**62, (1,), generator=generator))
+    with _GLOBAL_GENERATOR_LOCK, torch.random.fork_rng(devices=devices):
         torch.default_generator.manual_seed(seed)
         if cuda:
             torch.cuda.manual_seed(seed)

@@ -107,6 +107,17 @@ class BaseAutoencoderModule(nn.Module):
             return self
         return copy.deepcopy(self).to(torch.float64)
 
+    def draws_from_global_generator(self):
+        """Return whether training draws from torch's global random generator.
+
+        Dropout and sampling (``torch.randn_like``) do. skae then seeds that
+        generator from `random_state` for the fit and restores it after, and
+        runs one such fit at a time in a process, since threads share the
+        generator. True, the default, is always safe; a graph that draws
+        nothing returns False, so that its fits in threads run side by side.
+        """
+        return True
+
     def n_weights(self):
         """Return the number of weights: the multiply-adds of one sample's pass.
 
@@ -236,6 +247,10 @@ class AutoencoderModule(BaseAutoencoderModule):
         if next(self.parameters()).device.type != "cpu":
             return super().inference_module(dtype)
         return BlasForward(self, dtype)
+
+    def draws_from_global_generator(self):
+        """Return whether training draws from the global generator: with dropout."""
+        return self.dropout > 0
 
     def activation_width(self):
         """Return how many values one sample produces across all layers."""

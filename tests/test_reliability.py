@@ -4,6 +4,7 @@ import json
 import pickle
 import subprocess
 import sys
+import threading
 import warnings
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +24,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV
 from skorch.callbacks import Callback, EarlyStopping
 
-from skae import AutoencoderOutlierDetector, AutoencoderTransformer
+from skae import AutoencoderOutlierDetector, AutoencoderTransformer, _base
 from skae._net import ArrayDataset
 
 
@@ -450,6 +451,45 @@ def test_transform_from_8_threads_matches_serial_calls(fitted, X, dtype):
             threaded = list(pool.map(fitted.transform, chunks))
             for a, b in zip(serial, threaded):
                 assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.3])
+def test_fits_in_threads_match_serial_fits_and_keep_the_global_generator(X, dropout):
+    def fit(seed):
+        model = AutoencoderTransformer(
+            hidden_layer_sizes=(16,), n_components=4, max_iter=4, dropout=dropout
+        )
+        return model.set_params(random_state=seed).fit(X).transform(X[:20])
+
+    torch.manual_seed(0)
+    state = torch.get_rng_state()
+    serial = [fit(seed) for seed in range(6)]
+    with ThreadPoolExecutor(3) as pool:
+        threaded = list(pool.map(fit, range(6)))
+    for a, b in zip(serial, threaded):
+        assert_array_equal(a, b)
+    assert torch.equal(torch.get_rng_state(), state)
+
+
+def test_a_fit_drawing_nothing_globally_runs_beside_one_that_does(X):
+    # A fit without dropout does not wait for the global generator's lock.
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with _base._GLOBAL_GENERATOR_LOCK:
+            held.set()
+            release.wait(60)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(60)
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            model = AutoencoderTransformer(n_components=4, max_iter=2, random_state=0)
+            pool.submit(model.fit, X).result(timeout=60)
+    finally:
+        release.set()
+        holder.join()
 
 
 def _search(**kwargs):
