@@ -857,7 +857,7 @@ def _forked_rng(generator, device, *, needed=True):
     the global generator) nothing else is done, and fits in threads run
     side by side.
     """
-    seed = int(torch.randint(2**62, (1,), generator=generator))
+    seed = int(torch.randint(2**62, (1,), generator=generator, device="cpu"))
     if not needed:
         yield
         return

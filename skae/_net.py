@@ -52,7 +52,7 @@ class ArrayDataset(torch.utils.data.Dataset):
 
     def __getitem__(self, index):
         # Only for the Dataset protocol: training goes through BatchIterator.
-        indices = torch.as_tensor([index])
+        indices = torch.as_tensor([index], device="cpu")
         if self.indices is not None:
             indices = self.indices[indices]
         row = self.rows(indices)[0]
@@ -73,7 +73,7 @@ class ArrayDataset(torch.utils.data.Dataset):
 
     def split(self, n_valid, generator):
         """Split into a training and a validation dataset of `n_valid` random rows."""
-        order = torch.randperm(len(self), generator=generator)
+        order = torch.randperm(len(self), generator=generator, device="cpu")
         if self.indices is not None:
             order = self.indices[order]
         return ArrayDataset(self.X, order[n_valid:]), ArrayDataset(
@@ -146,7 +146,7 @@ class BatchIterator:
     def __iter__(self):
         dataset, indices = self.dataset, self.dataset.indices
         if self.shuffle:
-            order = torch.randperm(len(dataset), generator=self.generator)
+            order = torch.randperm(len(dataset), generator=self.generator, device="cpu")
             indices = order if indices is None else indices[order]
         for start in range(0, len(dataset), self.batch_size):
             stop = start + self.batch_size
@@ -160,10 +160,14 @@ class BatchIterator:
         if self.noise == 0:
             return batch
         if self.noise_type == "masking":
-            keep = torch.rand(batch.shape, generator=self.generator, dtype=batch.dtype)
+            keep = torch.rand(
+                batch.shape, generator=self.generator, dtype=batch.dtype, device="cpu"
+            )
             keep = keep >= self.noise
             return batch * keep
-        noise = torch.randn(batch.shape, generator=self.generator, dtype=batch.dtype)
+        noise = torch.randn(
+            batch.shape, generator=self.generator, dtype=batch.dtype, device="cpu"
+        )
         return batch + self.noise * noise
 
 

@@ -439,6 +439,32 @@ def test_a_float64_default_dtype_leaves_the_detector_unchanged(X, float64_defaul
     assert_array_equal(model.decision_function(X), expected.decision_function(X))
 
 
+@pytest.fixture
+def meta_default_device():
+    # Stands for torch.set_default_device("cuda") where there is no GPU: a
+    # tensor made without naming its device lands on the meta device and
+    # fails, as on the GPU it would fail beside the CPU data and generator.
+    torch.set_default_device("meta")
+    yield
+    torch.set_default_device(None)
+
+
+@pytest.mark.parametrize("params", TORCH_SETTINGS_CASES)
+def test_a_default_device_changes_neither_training_nor_loading(
+    X, params, meta_default_device
+):
+    params = dict(params, n_components=4, max_iter=3, random_state=0)
+    torch.set_default_device(None)
+    expected = AutoencoderOutlierDetector(**params).fit(X)
+    torch.set_default_device("meta")
+    model = AutoencoderOutlierDetector(**params).fit(X)
+    assert_array_equal(model.decision_function(X), expected.decision_function(X))
+    loaded = pickle.loads(pickle.dumps(model))
+    assert_array_equal(loaded.decision_function(X), expected.decision_function(X))
+    loaded.set_params(warm_start=True).fit(X)
+    assert loaded.n_iter_ == 6
+
+
 # --- concurrency and scaling out ----------------------------------------------------
 
 
