@@ -179,7 +179,9 @@ TRAINING_PARAMETERS_DOC = """\
 FITTED_ATTRIBUTES_DOC = """\
     net_ : skorch.NeuralNet
         The fitted skorch net; its ``module_`` is the torch autoencoder and its
-        ``history`` the training log.
+        ``history`` the training log. Inference follows the module's weights
+        when they are changed in place (trained on in a torch loop, or given
+        with ``load_state_dict``).
 
     loss_ : {'bce', 'mse'}
         The loss that was used.
@@ -580,7 +582,7 @@ class _BaseAutoencoder(BaseEstimator):
         # Store plain arrays, not pickled torch objects, so that a file loads
         # with another torch version and on a machine without the fit's GPU.
         state = dict(super().__getstate__())
-        state.pop("_inference", None)
+        state.pop("_prepared_inference", None)
         net = state.pop("net_", None)
         if net is not None:
             state["_net_state"] = {
@@ -626,7 +628,20 @@ class _BaseAutoencoder(BaseEstimator):
         on loading, never per call.
         """
         module = self.net_.module_.eval()
-        self._inference = _Inference(module, self.loss_ == "bce")
+        self._prepared_inference = _Inference(module, self.loss_ == "bce")
+
+    @property
+    def _inference(self):
+        """What inference needs, for the weights the module holds now.
+
+        Prepared again when they have changed in place since it was last
+        prepared: fine-tuned in the user's own torch loop (the seed's use of
+        the encoder on its own) or loaded with ``load_state_dict``. Otherwise
+        inference would mix new weights with the copies made before.
+        """
+        if self._prepared_inference.is_stale():
+            self._prepare_inference()
+        return self._prepared_inference
 
     def _validate_rows(self, X):
         """Check `X` for inference: fitted, same features, float dtype kept."""
@@ -656,17 +671,21 @@ class _BaseAutoencoder(BaseEstimator):
             Minus the mean per-feature reconstruction error of each sample.
         """
         X = self._validate_rows(X)
-        return self._infer(self._inference.negative_error, X, None)
+        return self._infer("negative_error", X, None)
 
-    def _infer(self, function, X, n_outputs, bound=None):
-        """Apply ``function(module, x, out)`` to `X` in chunks, in `X`'s float dtype.
+    def _infer(self, method, X, n_outputs, code_bound=None):
+        """Apply the inference's `method` to `X` in chunks, in `X`'s float dtype.
 
-        Runs on the fitted weights directly, not through skorch's predict path,
-        and never changes the fitted module, so that threads can share it.
-        The output is checked for overflow unless `bound`, a bound on its
-        magnitude known in advance, is far below the dtype's largest value.
+        `method` names one of :class:`_Inference`'s ``encode``, ``decode`` and
+        ``negative_error``. Runs on the fitted weights directly, not through
+        skorch's predict path, and never changes the fitted module, so that
+        threads can share it. The output is checked for overflow unless
+        `code_bound`, a bound on the magnitude of codes being decoded, bounds
+        it far below the dtype's largest value.
         """
         inference = self._inference
+        function = getattr(inference, method)
+        bound = None if code_bound is None else inference.decode_bound(code_bound)
         module = inference.module(X.dtype)
         device = torch.device(self.net_.device)
         shape = (X.shape[0],) if n_outputs is None else (X.shape[0], n_outputs)
@@ -714,6 +733,16 @@ class _Inference:
         self.width = module.activation_width()
         self.n_weights = module.n_weights()
         self.decode_gain = module.decode_gain()
+        self._parameters = list(module.parameters())
+        self._version = self._weights_version()
+
+    def _weights_version(self):
+        # torch counts the in-place changes of each tensor; they only grow.
+        return sum(parameter._version for parameter in self._parameters)
+
+    def is_stale(self):
+        """Return whether the module's weights have changed in place since."""
+        return self._weights_version() != self._version
 
     def decode_bound(self, code_bound):
         """Bound the decoding of codes bounded by `code_bound` (see the module)."""

@@ -225,8 +225,8 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             # does after fit.
             self._code_weight = self.code_weight
             # The training scores, with the errors and codes computed once.
-            scores = self._infer(self._inference.negative_error, X, None)
-            codes = self._infer(self._inference.encode, X, self._n_features_out)
+            scores = self._infer("negative_error", X, None)
+            codes = self._infer("encode", X, self._n_features_out)
             self._fit_codes(codes, -scores)
             if self._code_weight:
                 self._add_code_term(scores, codes, X)
@@ -290,9 +290,9 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             Minus the reconstruction error (and code distance) of each sample.
         """
         X = self._validate_rows(X)
-        scores = self._infer(self._inference.negative_error, X, None)
+        scores = self._infer("negative_error", X, None)
         if self._code_weight:
-            codes = self._infer(self._inference.encode, X, self._n_features_out)
+            codes = self._infer("encode", X, self._n_features_out)
             self._add_code_term(scores, codes, X)
         return scores
 

@@ -126,7 +126,7 @@ class AutoencoderTransformer(
             Codes, in the float dtype of `X`.
         """
         X = self._validate_rows(X)
-        return self._infer(self._inference.encode, X, self._n_features_out)
+        return self._infer("encode", X, self._n_features_out)
 
     def inverse_transform(self, X):
         """Decode codes back to the input space.
@@ -155,9 +155,8 @@ class AutoencoderTransformer(
         # magnitude rules overflow out without reading the output. max and min
         # rather than np.abs(X).max(), whose temporary |X| cost ~280 page
         # faults per call after a pause.
-        inference = self._inference
-        bound = inference.decode_bound(max(X.max(), -X.min()))
-        return self._infer(inference.decode, X, self.n_features_in_, bound=bound)
+        code_bound = max(X.max(), -X.min())
+        return self._infer("decode", X, self.n_features_in_, code_bound=code_bound)
 
     def score(self, X, y=None):
         """Minus the mean reconstruction error: the mean of :meth:`score_samples`.

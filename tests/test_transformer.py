@@ -258,7 +258,6 @@ def test_score_samples_of_a_perfect_reconstruction_is_zero(digits):
     with torch.no_grad():
         model.net_.module_.decoder[-1].weight.zero_()
         model.net_.module_.decoder[-1].bias.copy_(torch.from_numpy(target[0] * 80 - 40))
-    model._prepare_inference()
     assert target.mean() > 0.2
     assert_allclose(model.score_samples(target), [0.0], atol=1e-15)
 
@@ -318,6 +317,41 @@ def test_float32_and_float64_inference_agree(fitted, digits):
     assert_allclose(
         fitted.transform(X.astype(np.float32)), fitted.transform(X), atol=1e-5
     )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_inference_follows_weights_changed_in_place(digits, dtype):
+    # The seed uses the encoder on its own: fine-tuned in a torch loop, or
+    # given weights with load_state_dict, it is what transform then runs.
+    X, _ = digits
+    model = _fast(n_components=4, hidden_layer_sizes=(16,)).fit(X)
+    module = model.net_.module_
+    optimizer = torch.optim.SGD(module.parameters(), lr=0.5)
+    batch = torch.as_tensor(X[:64], dtype=torch.float32)
+    for _ in range(3):
+        optimizer.zero_grad()
+        module(batch)[0].square().mean().backward()
+        optimizer.step()
+    other = _fast(n_components=4, hidden_layer_sizes=(16,), random_state=1).fit(X)
+    X = X[:20].astype(dtype)
+    with torch.no_grad():
+        codes = module.encoder(torch.as_tensor(X, dtype=torch.float32)).numpy()
+        decoded = module.decoder(torch.as_tensor(codes)).sigmoid().numpy()
+    assert_allclose(model.transform(X), codes, rtol=1e-5, atol=1e-6)
+    assert_allclose(model.inverse_transform(codes), decoded, rtol=1e-5, atol=1e-6)
+    module.load_state_dict(other.net_.module_.state_dict())
+    assert_array_equal(model.transform(X), other.transform(X))
+    assert_array_equal(model.score_samples(X), other.score_samples(X))
+
+
+def test_inference_is_prepared_once_while_the_weights_do_not_change(fitted, digits):
+    X, _ = digits
+    prepared = fitted._prepared_inference
+    for dtype in (np.float32, np.float64):
+        codes = fitted.transform(X[:5].astype(dtype))
+        fitted.inverse_transform(codes)
+        fitted.score_samples(X[:5].astype(dtype))
+    assert fitted._prepared_inference is prepared
 
 
 def test_feature_names_out(fitted):
