@@ -625,7 +625,8 @@ class _BaseAutoencoder(BaseEstimator):
 
         The float64 copy of the module (float64 input is inferred in float64)
         and the decoder's growth bound are made here, at the end of a fit or
-        on loading, never per call.
+        on loading, never per call (again only if the weights change in
+        place, see :attr:`_inference`).
         """
         module = self.net_.module_.eval()
         self._prepared_inference = _Inference(module, self.loss_ == "bce")
@@ -721,7 +722,8 @@ class _Inference:
     pass in each dtype (the graph's ``inference_module``: for the dense graph
     on the CPU, NumPy's matrix product, see :class:`~skae._module.BlasForward`;
     by default the module and a float64 copy of it), its width and weight
-    count, and the decoder's bound.
+    count, the decoder's bound, and the weights' in-place version, to tell
+    when they have changed since.
     """
 
     def __init__(self, module, sigmoid):
@@ -808,7 +810,7 @@ def _restored_on_error(estimator):
 
 @contextlib.contextmanager
 def _training_modes():
-    """Train in float32 with gradients, whatever torch mode the caller runs in.
+    """Track gradients in the tensors' own dtypes, whatever the caller's torch mode.
 
     A fit inside ``torch.no_grad()`` or ``torch.inference_mode()`` (a pipeline
     fitted within the user's own evaluation block) would otherwise fail deep

@@ -401,27 +401,28 @@ def test_a_model_loaded_inside_inference_mode_can_train_on(fitted, X):
 
 
 @pytest.fixture
-def float64_default():
-    torch.set_default_dtype(torch.float64)
+def restore_default_dtype():
     yield
     torch.set_default_dtype(torch.float32)
 
 
 @pytest.mark.parametrize("params", TORCH_SETTINGS_CASES)
 def test_a_float64_default_dtype_changes_neither_training_nor_the_default(
-    X, params, float64_default
+    X, params, restore_default_dtype
 ):
-    params = dict(params, n_components=4, max_iter=3, random_state=0)
-    torch.set_default_dtype(torch.float32)
-    expected = AutoencoderTransformer(**params).fit(X)
+    params = dict(params, n_components=4, max_iter=3, code_weight=0.5, random_state=0)
+    expected = AutoencoderOutlierDetector(**params).fit(X)
     torch.set_default_dtype(torch.float64)
-    model = AutoencoderTransformer(**params).fit(X)
+    model = AutoencoderOutlierDetector(**params).fit(X)
     assert torch.get_default_dtype() == torch.float64
     assert next(model.net_.module_.parameters()).dtype == torch.float32
     assert_array_equal(model.loss_curve_, expected.loss_curve_)
+    assert model.offset_ == expected.offset_
+    assert_array_equal(model.decision_function(X), expected.decision_function(X))
     for dtype in (np.float32, np.float64):
         assert_array_equal(
-            model.transform(X.astype(dtype)), expected.transform(X.astype(dtype))
+            model.autoencoder_.transform(X.astype(dtype)),
+            expected.autoencoder_.transform(X.astype(dtype)),
         )
     loaded = pickle.loads(pickle.dumps(model))
     assert next(loaded.net_.module_.parameters()).dtype == torch.float32
@@ -429,33 +430,21 @@ def test_a_float64_default_dtype_changes_neither_training_nor_the_default(
     assert torch.get_default_dtype() == torch.float64
 
 
-def test_a_float64_default_dtype_leaves_the_detector_unchanged(X, float64_default):
-    params = dict(n_components=4, max_iter=3, code_weight=0.5, random_state=0)
-    torch.set_default_dtype(torch.float32)
-    expected = AutoencoderOutlierDetector(**params).fit(X)
-    torch.set_default_dtype(torch.float64)
-    model = AutoencoderOutlierDetector(**params).fit(X)
-    assert model.offset_ == expected.offset_
-    assert_array_equal(model.decision_function(X), expected.decision_function(X))
-
-
 @pytest.fixture
-def meta_default_device():
-    # Stands for torch.set_default_device("cuda") where there is no GPU: a
-    # tensor made without naming its device lands on the meta device and
-    # fails, as on the GPU it would fail beside the CPU data and generator.
-    torch.set_default_device("meta")
+def restore_default_device():
     yield
     torch.set_default_device(None)
 
 
 @pytest.mark.parametrize("params", TORCH_SETTINGS_CASES)
 def test_a_default_device_changes_neither_training_nor_loading(
-    X, params, meta_default_device
+    X, params, restore_default_device
 ):
     params = dict(params, n_components=4, max_iter=3, random_state=0)
-    torch.set_default_device(None)
     expected = AutoencoderOutlierDetector(**params).fit(X)
+    # The meta device stands for torch.set_default_device("cuda") where there
+    # is no GPU: a tensor made without naming its device lands there and
+    # fails, as on the GPU it would fail beside the CPU data and generator.
     torch.set_default_device("meta")
     model = AutoencoderOutlierDetector(**params).fit(X)
     assert_array_equal(model.decision_function(X), expected.decision_function(X))
