@@ -893,12 +893,18 @@ def _forked_rng(generator, device, *, needed=True):
         yield
         return
     device = torch.device(device)
-    cuda = device.type == "cuda"
-    devices = [device.index or torch.cuda.current_device()] if cuda else []
+    devices = []
+    if device.type == "cuda":
+        # The fit's own GPU, which need not be the current one ('cuda:1', or
+        # 'cuda:0' after torch.cuda.set_device(1)): torch.cuda.manual_seed
+        # would seed the current GPU and leave the fit's unseeded.
+        index = device.index
+        devices = [torch.cuda.current_device() if index is None else index]
     with _GLOBAL_GENERATOR_LOCK, torch.random.fork_rng(devices=devices):
         torch.default_generator.manual_seed(seed)
-        if cuda:
-            torch.cuda.manual_seed(seed)
+        for index in devices:
+            # Filled in once CUDA is initialised, which fork_rng has done.
+            torch.cuda.default_generators[index].manual_seed(seed)
         yield
 
 

@@ -1,5 +1,6 @@
 """Training controls and variants of AutoencoderTransformer."""
 
+import contextlib
 import pickle
 
 import numpy as np
@@ -11,7 +12,7 @@ from sklearn.model_selection import train_test_split
 from skorch.callbacks import Callback, LRScheduler
 
 from skae import AutoencoderTransformer
-from skae._base import _torch_generator
+from skae._base import _forked_rng, _torch_generator
 from skae._module import AutoencoderModule
 
 
@@ -365,6 +366,36 @@ def test_unavailable_cuda_device_is_a_clear_error_before_training(digits, monkey
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
     with pytest.raises(ValueError, match=r"device='cuda:1' but torch sees 1 CUDA"):
         _fast(device="cuda:1").fit(X)
+
+
+@pytest.mark.parametrize("device, index", [("cuda:0", 0), ("cuda:1", 1), ("cuda", 1)])
+def test_dropout_seeds_and_restores_the_fits_gpu_not_the_current_one(
+    monkeypatch, device, index
+):
+    # Without a GPU here, two CPU generators stand for torch's per-GPU ones,
+    # with GPU 1 current; fork_rng's save and restore are torch's own.
+    generators = (torch.Generator(), torch.Generator())
+    forked = []
+
+    @contextlib.contextmanager
+    def fork_rng(devices):
+        forked.append(list(devices))
+        state = torch.get_rng_state()
+        try:
+            yield
+        finally:
+            torch.set_rng_state(state)
+
+    monkeypatch.setattr(torch.cuda, "default_generators", generators)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 1)
+    monkeypatch.setattr(torch.random, "fork_rng", fork_rng)
+    untouched = generators[1 - index].get_state()
+    with _forked_rng(torch.Generator().manual_seed(0), device):
+        pass
+    seed = int(torch.randint(2**62, (1,), generator=torch.Generator().manual_seed(0)))
+    assert forked == [[index]]
+    assert generators[index].initial_seed() == seed
+    assert torch.equal(generators[1 - index].get_state(), untouched)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
