@@ -5,6 +5,8 @@ transforming a chunked Dask array, and dask-ml's Incremental streaming the
 blocks through partial_fit: each gives the in-memory result.
 """
 
+import os
+
 import joblib
 import numpy as np
 import pytest
@@ -26,6 +28,11 @@ def X():
 
 @pytest.fixture(scope="module")
 def client():
+    # The cluster's nanny sets OMP_NUM_THREADS, MKL_NUM_THREADS and
+    # OPENBLAS_NUM_THREADS (dask's "distributed.nanny.pre-spawn-environ") in
+    # this process's environment for its workers, and leaves them there; a
+    # subprocess started by a later test would inherit them.
+    environ = dict(os.environ)
     with (
         distributed.LocalCluster(
             n_workers=2,
@@ -37,6 +44,8 @@ def client():
         distributed.Client(cluster) as client,
     ):
         yield client
+    os.environ.clear()
+    os.environ.update(environ)
 
 
 def _search(**kwargs):
