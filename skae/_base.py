@@ -54,9 +54,17 @@ _MIN_BATCHES_PER_EPOCH = 16
 _MIN_EPOCHS = 50
 _MIN_STEPS = 6000
 
+# The code of ``n_components='auto'`` on 64 features or more: the seed's.
+_AUTO_N_COMPONENTS = 32
+
 TRAINING_PARAMETERS_DOC = """\
-    n_components : int, default=32
-        Size of the code. It may exceed the number of features.
+    n_components : int or 'auto', default='auto'
+        Size of the code. ``'auto'`` is 32, the classic Keras example's code,
+        on data of 64 features or more, and half the features (at least one)
+        on narrower data, so that the code compresses the data: a code wider
+        than the data can copy its input, and leaves ReLU units unused
+        (columns of zeros). The size used is ``n_components_``. An int is
+        used as given and may exceed the number of features.
 
     hidden_layer_sizes : int or array-like of int, default=()
         Widths of the encoder's hidden layers between the input and the code
@@ -183,6 +191,9 @@ FITTED_ATTRIBUTES_DOC = """\
         when they are changed in place (trained on in a torch loop, or given
         with ``load_state_dict``).
 
+    n_components_ : int
+        Size of the code (`n_components`, resolved).
+
     loss_ : {'bce', 'mse'}
         The loss that was used.
 
@@ -219,6 +230,11 @@ def fill_doc(cls):
     return cls
 
 
+def _auto_n_components(n_features):
+    """Return the code size of ``n_components='auto'`` for `n_features`."""
+    return min(_AUTO_N_COMPONENTS, max(1, n_features // 2))
+
+
 class _BaseAutoencoder(BaseEstimator):
     """Base of skae's estimators: parameters, training, persistence, inference.
 
@@ -231,7 +247,10 @@ class _BaseAutoencoder(BaseEstimator):
     _module_class = AutoencoderModule
 
     _parameter_constraints: dict = {
-        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "n_components": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "hidden_layer_sizes": [
             "array-like",
             Interval(Integral, 1, None, closed="left"),
@@ -267,7 +286,7 @@ class _BaseAutoencoder(BaseEstimator):
 
     def __init__(
         self,
-        n_components=32,
+        n_components="auto",
         *,
         hidden_layer_sizes=(),
         activation="relu",
@@ -355,6 +374,8 @@ class _BaseAutoencoder(BaseEstimator):
                 epochs = 1
 
             module_params["n_features"] = X.shape[1]
+            if module_params.get("n_components") == "auto":
+                module_params["n_components"] = _auto_n_components(X.shape[1])
             if continue_training:
                 self._check_same_network(module_params)
                 self._check_loss(value_range, fitted=self.loss_)
@@ -566,6 +587,11 @@ class _BaseAutoencoder(BaseEstimator):
     def n_iter_(self):
         check_is_fitted(self)
         return len(self.net_.history)
+
+    @property
+    def n_components_(self):
+        check_is_fitted(self)
+        return self.net_.module_.n_components
 
     @property
     def _n_features_out(self):

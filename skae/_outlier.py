@@ -140,7 +140,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
 
     def __init__(
         self,
-        n_components=32,
+        n_components="auto",
         *,
         hidden_layer_sizes=(),
         activation="relu",

@@ -6,7 +6,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.stats import spearmanr
 from sklearn.covariance import LedoitWolf
-from sklearn.datasets import load_digits
+from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
@@ -49,6 +49,14 @@ def test_parameters_are_the_transformers_plus_contamination_and_code_weight():
 
 
 # --- the code term -----------------------------------------------------------------
+
+
+def test_auto_code_compresses_a_narrow_table():
+    # 30 features: a code of 15, not 32, so reconstruction cannot copy rows.
+    X = load_breast_cancer().data
+    detector = AutoencoderOutlierDetector(max_iter=2, random_state=0).fit(X)
+    assert detector.n_components_ == detector.autoencoder_.n_components_ == 15
+    assert detector.code_location_.shape == (15,)
 
 
 def test_code_weight_adds_the_scaled_mahalanobis_distance_of_the_code(digits):

@@ -8,7 +8,7 @@ import torch
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import special
 from sklearn.base import clone
-from sklearn.datasets import load_breast_cancer, load_digits
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, train_test_split
@@ -186,7 +186,35 @@ def test_reconstruction_is_better_than_the_mean(fitted, digits):
 
 def test_n_components_may_exceed_n_features(digits):
     X, _ = digits
-    assert _fast(n_components=100).fit_transform(X).shape == (len(X), 100)
+    model = _fast(n_components=100).fit(X)
+    assert model.transform(X).shape == (len(X), 100)
+    assert model.n_components_ == 100
+
+
+@pytest.mark.parametrize(
+    "n_features, expected", [(1, 1), (2, 1), (10, 5), (63, 31), (64, 32), (784, 32)]
+)
+def test_auto_n_components_is_32_or_half_of_fewer_than_64_features(
+    n_features, expected
+):
+    X = np.random.default_rng(0).random((40, n_features))
+    model = AutoencoderTransformer(max_iter=1, random_state=0).fit(X)
+    assert model.n_components == "auto"
+    assert model.n_components_ == expected
+    assert model.transform(X).shape == (40, expected)
+    assert model.get_feature_names_out().shape == (expected,)
+    codes = np.zeros((3, expected))
+    assert model.inverse_transform(codes).shape == (3, n_features)
+
+
+def test_auto_n_components_uses_every_code_unit_on_a_narrow_table():
+    # load_diabetes has 10 features: a code of 32 left a third of its ReLU
+    # units all zero; the auto code of 5 compresses the table and uses each.
+    X = load_diabetes().data
+    model = AutoencoderTransformer(max_iter=200, random_state=0).fit(X)
+    codes = model.transform(X)
+    assert codes.shape == (len(X), 5)
+    assert np.all(np.abs(codes).max(axis=0) > 0)
 
 
 # --- loss ---------------------------------------------------------------------
