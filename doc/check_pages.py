@@ -1,11 +1,12 @@
 """Render pages of the built documentation in headless Chromium, as a reader
-would see them, and fail if one is blank, shows a broken image or a Python
-traceback.
+would see them, and fail if one is blank, shows a broken image, a Python
+traceback or a warning printed in an example's output.
 
     python doc/check_pages.py doc/_build/html [PAGE ...]
 
-PAGE is a path inside the built site; by default the index page, the seed
-example of the gallery and the Benchmarks page. Screenshots are written to
+PAGE is a path inside the built site; by default every page of it (the index,
+the user guide, the API pages, every gallery page, the Benchmarks page), less
+Sphinx's own search and index pages. Screenshots are written to
 doc/_build/check/. Needs Chromium (Debian: ``apt-get install chromium``).
 """
 
@@ -19,21 +20,26 @@ from pathlib import Path
 
 import matplotlib.image
 
-DEFAULT_PAGES = ["index.html", "auto_examples/plot_seed_mnist.html", "benchmarks.html"]
+# Sphinx's own pages: a search form, and lists of names with little text.
+SPHINX_PAGES = {"search.html", "genindex.html", "py-modindex.html"}
 
 # Appended to a copy of the page: once every image has loaded or failed, the
 # page writes what it found into its title, which --dump-dom prints.
-PROBE = """
+PROBE = r"""
 <script>
 window.addEventListener("load", () => {
   const images = [...document.images];
   const broken = images
     .filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src);
   const text = document.body.innerText;
+  // A warning as Python prints it ("...py:12: UserWarning: ..."), in output.
+  const output = [...document.querySelectorAll("pre")].map(p => p.innerText);
+  const warnings = output.flatMap(o => o.match(/\b\w*Warning: .*/g) || []);
   document.title = "CHECK:" + JSON.stringify({
     images: images.length,
     broken: broken,
     traceback: text.includes("Traceback (most recent call last)"),
+    warnings: warnings,
     characters: text.trim().length,
   });
 });
@@ -86,6 +92,16 @@ def screenshot(page, png):
     return background
 
 
+def site_pages(site):
+    """Every HTML page of the built site a reader may open, by path."""
+    return sorted(
+        str(page.relative_to(site))
+        for page in site.rglob("*.html")
+        if not any(part.startswith("_") for part in page.relative_to(site).parts)
+        and page.name not in SPHINX_PAGES
+    )
+
+
 def check(site, pages, out):
     out.mkdir(parents=True, exist_ok=True)
     failures = []
@@ -105,6 +121,8 @@ def check(site, pages, out):
             failures.append(f"{name}: broken images {found['broken']}")
         if found["traceback"]:
             failures.append(f"{name}: shows a Python traceback")
+        if found["warnings"]:
+            failures.append(f"{name}: shows warnings {found['warnings']}")
         if found["characters"] < 200 or drawn < 0.002:
             failures.append(f"{name}: blank ({found['characters']} characters of text)")
     return failures
@@ -113,12 +131,15 @@ def check(site, pages, out):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("site", type=Path, help="the built HTML folder")
-    parser.add_argument("pages", nargs="*", default=DEFAULT_PAGES)
+    parser.add_argument("pages", nargs="*", help="default: every page")
     args = parser.parse_args()
-    failures = check(args.site.resolve(), args.pages, args.site.parent / "check")
+    site = args.site.resolve()
+    pages = args.pages or site_pages(site)
+    print(f"checking {len(pages)} pages")
+    failures = check(site, pages, args.site.parent / "check")
     if failures:
         sys.exit("Page check failed:\n  " + "\n  ".join(failures))
-    print("Pages render with text, images and no traceback.")
+    print(f"{len(pages)} pages render with text and images, no traceback or warning.")
 
 
 if __name__ == "__main__":

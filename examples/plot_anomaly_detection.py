@@ -71,9 +71,24 @@ plt.show()
 # The codes and reconstructions behind the scores
 # -----------------------------------------------
 # ``autoencoder_`` is the fitted autoencoder as an
-# :class:`~skae.AutoencoderTransformer`, sharing the detector's network.
+# :class:`~skae.AutoencoderTransformer`, sharing the detector's network: its
+# ``transform`` gives each image's code, its ``inverse_transform`` the
+# reconstruction the score measures. The network learnt zeros only, so it
+# redraws the most abnormal images as something zero-like (first figure), and
+# the most normal ones almost as they are (second).
+from skae.plotting import plot_reconstructions
+
 codes = detector.autoencoder_.transform(X_test)
-print("codes", codes.shape)
+print(f"codes: {codes.shape[1]} numbers for each of {codes.shape[0]} test images")
+for indices, title in ((order[:8], "most abnormal"), (order[-8:], "most normal")):
+    fig = plot_reconstructions(
+        {"reconstruction": detector.autoencoder_},
+        X_test[indices],
+        n=8,
+        image_shape=(8, 8),
+    )
+    fig.suptitle(f"{title} test images (top) and their reconstructions")
+plt.show()
 
 # %%
 # Against other detectors

@@ -46,6 +46,17 @@ if __name__ == "__main__":
         search.fit(X)
     print("chosen:", search.best_params_)
 
+    # The search's scores, as from a search run in this process.
+    import matplotlib.pyplot as plt
+
+    sizes = search.cv_results_["param_n_components"].data
+    fig, ax = plt.subplots(figsize=(5, 3), layout="constrained")
+    ax.plot(sizes, search.cv_results_["mean_test_score"], marker="o")
+    ax.set_xlabel("n_components (code size)")
+    ax.set_ylabel("mean CV score\n(minus the reconstruction error)")
+    ax.set_title("GridSearchCV on the Dask cluster")
+    plt.show()
+
     # Transforming a Dask array in parallel: ``fit`` runs in memory;
     # ``transform`` maps over the array's blocks, here eight blocks of about
     # 225 rows, and returns a lazy Dask array. dask-ml gives that lazy array

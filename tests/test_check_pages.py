@@ -44,9 +44,28 @@ def test_a_page_with_text_and_a_working_image_passes(tmp_path):
         (TEXT + '<img src="missing.png">', "broken images"),
         (TEXT + "<pre>Traceback (most recent call last):\n  x</pre>", "traceback"),
         ("", "blank"),
+        (
+            TEXT + "<pre>x.py:3: UserWarning: A network error occurred</pre>",
+            "warnings ['UserWarning: A network error occurred']",
+        ),
     ],
 )
 def test_a_broken_page_fails(tmp_path, body, problem):
     site = _site(tmp_path, {"bad.html": body})
     [failure] = check_pages.check(site, ["bad.html"], tmp_path / "out")
     assert problem in failure
+
+
+def test_every_page_but_sphinx_own_is_checked_by_default(tmp_path):
+    site = _site(tmp_path, {"index.html": TEXT, "search.html": "", "genindex.html": ""})
+    for folder in ("auto_examples", "_static", "_sources"):
+        (site / folder).mkdir()
+        (site / folder / "page.html").write_text(TEXT)
+    assert check_pages.site_pages(site) == ["auto_examples/page.html", "index.html"]
+
+
+def test_a_warning_in_prose_is_not_output(tmp_path):
+    site = _site(
+        tmp_path, {"prose.html": TEXT + "<p>It raises a UserWarning: then</p>"}
+    )
+    assert check_pages.check(site, ["prose.html"], tmp_path / "out") == []
