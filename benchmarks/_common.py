@@ -17,7 +17,7 @@ RESULTS_DIR = Path(__file__).parent / "results"
 # Where runs go unless asked to --save: git ignores it, so a newcomer's run
 # leaves the committed results as they are.
 UNSAVED_DIR = RESULTS_DIR / "unsaved"
-# The MNIST files of this project's machines, named relative to the repository.
+# The MNIST files in ../shared/data/mnist, named relative to the repository.
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
 

@@ -116,7 +116,7 @@ def downstream(args, models, X_train, y_train, X_test, y_test, log):
             pipeline.fit(X_train, y_train)
         accuracy[name] = float(pipeline.score(X_test, y_test))
         log(
-            f"downstream  {name:<16} accuracy {accuracy[name]:.4f}  ({time.perf_counter() - start:.1f}s)"
+            f"LogisticRegression on {name:<16} test accuracy {accuracy[name]:.4f}  ({time.perf_counter() - start:.1f}s)"
         )
     return accuracy
 
@@ -145,8 +145,10 @@ def grid_search(args, X_train, y_train, log):
         search.fit(X_train[:n], y_train[:n])
     best = search.best_params_["autoencodertransformer__n_components"]
     scores = dict(zip(sizes, map(float, search.cv_results_["mean_test_score"])))
+    by_size = ", ".join(f"{k}: {score:.3f}" for k, score in scores.items())
     log(
-        f"grid search on {n} rows: chosen latent size {best}, CV accuracy {scores} ({time.perf_counter() - start:.0f}s)"
+        f"grid search, seed network -> LogisticRegression on {n} rows, 3-fold: mean CV accuracy "
+        f"by code size {by_size}; chosen {best} ({time.perf_counter() - start:.0f}s)"
     )
     return {"rows": n, "cv": 3, "scores": scores, "chosen": best}
 
@@ -204,14 +206,30 @@ def targets(dataset, rows, seed):
     return results
 
 
+def print_legend(args):
+    print(
+        "\nModels, fitted at each code size (latent, n_components):\n"
+        "  PCA   sklearn.decomposition.PCA\n"
+        "  seed  the seed network: AutoencoderTransformer with no hidden layer, the classic\n"
+        f"        Keras autoencoder (batches of 256, {args.epochs} epochs)\n"
+        f"  deep  AutoencoderTransformer(hidden_layer_sizes={args.deep}) ({args.deep_epochs} epochs)\n",
+        flush=True,
+    )
+
+
 def print_table(rows):
     print(
-        "\nlatent   PCA MSE  seed MSE  deep MSE   best/PCA  winner   |  PCA BCE  seed BCE  deep BCE"
+        "\nTest reconstruction error by code size, lower is better: mean squared error (MSE)\n"
+        "and binary cross-entropy (BCE). best/PCA: the lower MSE of seed and deep over\n"
+        "PCA's (below 1: an autoencoder wins).\n"
+    )
+    print(
+        "latent   PCA MSE  seed MSE  deep MSE   best/PCA  winner   |  PCA BCE  seed BCE  deep BCE"
     )
     for row in rows:
         print(
             f"{row['latent_size']:>6}  {row['PCA']['mse']:.5f}  {row['seed']['mse']:.5f}  {row['deep']['mse']:.5f}"
-            f"  {row['autoencoder_mse_over_pca']:9.3f}  {row['winner']:<11}"
+            f"  {row['autoencoder_mse_over_pca']:9.3f}  {row['winner']:<12}"
             f"|  {row['PCA']['bce']:.4f}  {row['seed']['bce']:.4f}    {row['deep']['bce']:.4f}"
         )
 
@@ -327,6 +345,7 @@ def main():
         f"{description}: train {X_train.shape}, test {X_test.shape}; {args.epochs} epochs; deep {args.deep}, {args.deep_epochs} epochs"
     )
 
+    print_legend(args)
     rows, models = compare_reconstruction(args, X_train, X_test, log)
     print_table(rows)
     accuracy = downstream(args, models, X_train, y_train, X_test, y_test, log)
