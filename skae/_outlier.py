@@ -1,19 +1,28 @@
 """AutoencoderOutlierDetector: reconstruction error as a scikit-learn outlier score."""
 
 import warnings
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import OutlierMixin, _fit_context
+from sklearn.base import OutlierMixin, _fit_context, clone
 from sklearn.covariance import LedoitWolf
+from sklearn.model_selection import KFold, ShuffleSplit
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._base import _BaseAutoencoder, _check_finite, _restored_on_error, fill_doc
 from ._transformer import AutoencoderTransformer
 
 # What the detector adds to the transformer: parameters and fitted attributes.
-_OWN_PARAMETERS = ("contamination", "code_weight")
+_OWN_PARAMETERS = ("contamination", "code_weight", "novelty", "calibration_cv")
+
+# calibration_cv='auto': cross-fitting below this many training rows, where a
+# single held-out fifth would leave too few scores to place a small quantile.
+_CROSS_FIT_BELOW = 5000
+_AUTO_FOLDS = 5
+_AUTO_HELD_OUT = 0.2
 _OWN_ATTRIBUTES = (
     "offset_",
     "code_location_",
@@ -44,19 +53,42 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
     {training_parameters}
 
     contamination : 'auto' or float, default='auto'
-        How ``offset_`` is set from the training data's scores. A float in
-        (0, 0.5] is the expected fraction of outliers: the offset is that
-        quantile of the training scores, so that :meth:`fit_predict` flags
-        that fraction of the training data. ``'auto'`` assumes no fraction and
-        flags what is an outlier by Tukey's boxplot rule: a reconstruction
-        error above the third quartile of the training errors plus 1.5 times
-        their interquartile range. Reconstruction errors have no scale of
-        their own (they depend on the data and the network), so unlike
-        IsolationForest's fixed offset, the threshold must come from the
-        errors the model makes on its training data; the boxplot rule does
-        that without assuming their distribution. The training errors are
-        lower than those of new normal data, so expect somewhat more new
-        normal samples than training samples to be flagged.
+        Where ``offset_`` lies among the scores. A float in (0, 0.5] is the
+        expected fraction of outliers: with `novelty` (the default),
+        :meth:`predict` flags about that fraction of new samples drawn like
+        the training data; without, it flags that fraction of the training
+        data (:meth:`fit_predict`), as scikit-learn's detectors do.
+        ``'auto'`` assumes no fraction and flags what is an outlier by Tukey's
+        boxplot rule: a score more than 1.5 interquartile ranges below the
+        first quartile of the scores the offset is set from, which flags
+        about 1% of normally distributed scores and more of heavy-tailed ones.
+        Reconstruction errors have no scale of their own, so unlike
+        IsolationForest's fixed offset, the threshold comes from the errors
+        the model makes.
+
+    novelty : bool, default=True
+        Set ``offset_`` from scores of training rows that the scoring network
+        did not train on (see `calibration_cv`), so that :meth:`predict` holds
+        on new data: the network reconstructs its own training rows better
+        than new ones, and a threshold set on their scores flags far more new
+        normal samples than `contamination` says. This is split-conformal
+        calibration: on new samples exchangeable with the training data, the
+        held-out networks flag at most `contamination` of them in
+        expectation, and the network kept, trained on every row, reconstructs
+        new rows as well or slightly better. It costs the extra fits of
+        `calibration_cv`; the network kept, and so ``score_samples``, is the
+        same as with ``novelty=False``. As with
+        :class:`~sklearn.neighbors.LocalOutlierFactor`, :meth:`fit_predict` is
+        then not available; ``novelty=False`` sets ``offset_`` from the
+        training rows' own scores, for labelling the training data.
+
+    calibration_cv : int or 'auto', default='auto'
+        How the held-out scores of `novelty` are made: an int k >= 2 trains k
+        networks on k-fold splits of the training data and scores each row
+        with the network that did not see it (cross-fitting, k extra fits).
+        ``'auto'`` uses 5 folds below 5,000 training rows and a single
+        held-out fifth (one extra fit on four fifths) above, where it holds
+        enough rows to place the threshold. Unused with ``novelty=False``.
 
     code_weight : float, default=0.0
         Weight, in :meth:`score_samples`, of how unusual a sample's code is
@@ -136,6 +168,11 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             Interval(Real, 0, 0.5, closed="right"),
         ],
         "code_weight": [Interval(Real, 0, None, closed="left")],
+        "novelty": ["boolean"],
+        "calibration_cv": [
+            Interval(Integral, 2, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
     }
 
     def __init__(
@@ -165,6 +202,8 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         verbose=0,
         contamination="auto",
         code_weight=0.0,
+        novelty=True,
+        calibration_cv="auto",
     ):
         super().__init__(
             n_components,
@@ -192,10 +231,15 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         )
         self.contamination = contamination
         self.code_weight = code_weight
+        self.novelty = novelty
+        self.calibration_cv = calibration_cv
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Train the autoencoder on `X` and set ``offset_`` from its scores.
+        """Train the autoencoder on `X` and set ``offset_`` from scores of `X`.
+
+        With `novelty`, the scores of held-out rows (see `calibration_cv`);
+        otherwise the training rows' own scores.
 
         Parameters
         ----------
@@ -230,12 +274,78 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             self._fit_codes(codes, -scores)
             if self._code_weight:
                 self._add_code_term(scores, codes, X)
+            if self.novelty:
+                scores = self._held_out_scores(X, scores)
             if self.contamination == "auto":
                 first, third = np.percentile(scores, [25, 75])
                 self.offset_ = float(first - 1.5 * (third - first))
             else:
                 self.offset_ = float(np.percentile(scores, 100 * self.contamination))
         return self
+
+    def _held_out_scores(self, X, scores):
+        """Score each row of `X` with a network that did not train on it.
+
+        Rows in no held-out part (none with fewer than two rows) keep their
+        own `scores`.
+        """
+        n_samples = len(X)
+        if n_samples < 2:
+            return scores
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        single_split = self.calibration_cv == "auto" and n_samples >= _CROSS_FIT_BELOW
+        if single_split:
+            splits = ShuffleSplit(1, test_size=_AUTO_HELD_OUT, random_state=seed)
+        else:
+            folds = (
+                _AUTO_FOLDS if self.calibration_cv == "auto" else self.calibration_cv
+            )
+            splits = KFold(min(folds, n_samples), shuffle=True, random_state=seed)
+        # Each held-out network trains as the kept one did: from scratch, for
+        # every epoch the kept one has had (more than max_iter with warm_start).
+        params = {"novelty": False, "warm_start": False, "verbose": 0}
+        if self.warm_start:
+            params["max_iter"] = self.n_iter_
+        held_out = scores.copy()
+        for train, test in splits.split(X):
+            network = clone(self).set_params(**params)
+            held_out[test] = network.fit(X[train]).score_samples(X[test])
+        return held_out[test] if single_split else held_out
+
+    def _novelty_off(self):
+        if self.novelty:
+            raise AttributeError(
+                "fit_predict is not available when novelty=True, since its "
+                "offset_ is set for new data. Use novelty=False to label the "
+                "training data, or fit and then predict new data."
+            )
+        return True
+
+    @available_if(_novelty_off)
+    def fit_predict(self, X, y=None, **kwargs):
+        """Fit to `X` and label its rows: 1 for inliers, -1 for outliers.
+
+        Only with ``novelty=False``, where ``offset_`` is set from the
+        training rows' own scores, so that the fraction `contamination` of
+        them is flagged.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        **kwargs : dict
+            Passed to :meth:`fit`.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            1 for inliers, -1 for outliers.
+        """
+        return super().fit_predict(X, y, **kwargs)
 
     @property
     def _module_class(self):

@@ -45,6 +45,14 @@ DETECTORS = [
     AutoencoderOutlierDetector(
         n_components=4, contamination=0.1, code_weight=1.0, max_iter=5, random_state=0
     ),
+    # the offset set on the training rows themselves (fit_predict available),
+    # and set on two folds' held-out scores
+    AutoencoderOutlierDetector(
+        n_components=4, contamination=0.1, novelty=False, max_iter=5, random_state=0
+    ),
+    AutoencoderOutlierDetector(
+        n_components=4, calibration_cv=2, max_iter=5, random_state=0
+    ),
     # a deep network with early stopping
     AutoencoderOutlierDetector(
         n_components=4,

@@ -5,10 +5,11 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.stats import spearmanr
+from sklearn.base import clone
 from sklearn.covariance import LedoitWolf
 from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import KFold, ShuffleSplit, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 from variational_autoencoder import (
@@ -18,6 +19,7 @@ from variational_autoencoder import (
 )
 
 from skae import AutoencoderOutlierDetector, AutoencoderTransformer
+from skae import _outlier as skae_outlier
 from skae._module import AutoencoderModule
 
 
@@ -40,11 +42,13 @@ def _fast(**params):
     return AutoencoderOutlierDetector(**{"max_iter": 5, "random_state": 0, **params})
 
 
-def test_parameters_are_the_transformers_plus_contamination_and_code_weight():
+def test_parameters_are_the_transformers_plus_the_detectors_own():
     transformer = AutoencoderTransformer().get_params()
     detector = AutoencoderOutlierDetector().get_params()
     assert detector.pop("contamination") == "auto"
     assert detector.pop("code_weight") == 0.0
+    assert detector.pop("novelty") is True
+    assert detector.pop("calibration_cv") == "auto"
     assert detector == transformer
 
 
@@ -163,17 +167,126 @@ def test_float_contamination_flags_that_fraction_of_the_training_data(
     digits, contamination
 ):
     X = digits[0]
-    labels = _fast(contamination=contamination).fit_predict(X)
+    labels = _fast(contamination=contamination, novelty=False).fit_predict(X)
     assert abs(np.mean(labels == -1) - contamination) <= 1 / len(X)
 
 
 def test_auto_contamination_is_tukeys_fence_on_the_training_errors(digits):
     X = digits[0]
-    detector = _fast().fit(X)
+    detector = _fast(novelty=False).fit(X)
     scores = detector.score_samples(X)
     q1, q3 = np.percentile(scores, [25, 75])
     assert detector.offset_ == pytest.approx(q1 - 1.5 * (q3 - q1))
     assert 0 < np.mean(detector.predict(X) == -1) < 0.15
+
+
+# --- novelty: an offset that holds on new data ---------------------------------------
+
+
+def test_novelty_offset_flags_about_the_contamination_of_new_normal_rows(digits):
+    # One digit's 90 training rows at a time, the same digit's new rows
+    # flagged, on average over the ten digits (a single digit's 90 new rows
+    # give a noisy fraction).
+    X, X_test, y, y_test = digits
+    flagged = [
+        np.mean(
+            _fast(contamination=0.1, max_iter=100)
+            .fit(X[y == k])
+            .predict(X_test[y_test == k])
+            == -1
+        )
+        for k in range(10)
+    ]
+    assert 0.05 <= np.mean(flagged) <= 0.2
+
+
+def test_an_offset_set_on_the_training_rows_flags_most_new_normal_rows(digits):
+    # What novelty=True fixes: trained on its own 90 zeros, the network
+    # reconstructs them so much better than new zeros that an offset set on
+    # their scores flags most new zeros.
+    X, X_test, y, y_test = digits
+    params = dict(contamination=0.1, max_iter="auto")  # 2,000 epochs
+    in_sample = _fast(novelty=False, **params).fit(X[y == 0])
+    calibrated = _fast(calibration_cv=2, **params).fit(X[y == 0])
+    assert np.mean(in_sample.predict(X_test[y_test == 0]) == -1) > 0.5
+    assert np.mean(calibrated.predict(X_test[y_test == 0]) == -1) < 0.2
+    assert np.mean(calibrated.predict(X_test[y_test != 0]) == -1) > 0.9
+
+
+def test_novelty_keeps_the_network_and_moves_only_the_offset(digits):
+    X, X_test, _, _ = digits
+    calibrated = _fast(contamination=0.1).fit(X)
+    in_sample = _fast(contamination=0.1, novelty=False).fit(X)
+    assert_array_equal(
+        calibrated.score_samples(X_test), in_sample.score_samples(X_test)
+    )
+    assert calibrated.offset_ != in_sample.offset_
+    assert _fast(contamination=0.1).fit(X).offset_ == calibrated.offset_
+
+
+def _held_out_scores(detector, X, splits):
+    """What calibration should find: each test part scored by a network fitted
+    on the rest, with the detector's own parameters."""
+    scores = []
+    for train, test in splits:
+        network = clone(detector).set_params(novelty=False)
+        scores.append(network.fit(X[train]).score_samples(X[test]))
+    return np.concatenate(scores)
+
+
+@pytest.mark.parametrize("calibration_cv", [2, 3])
+def test_calibration_cv_scores_each_row_with_the_network_of_the_other_folds(
+    digits, calibration_cv, monkeypatch
+):
+    X = digits[0][:200]
+    detector = _fast(contamination=0.1, calibration_cv=calibration_cv)
+    made = []
+    monkeypatch.setattr(
+        skae_outlier, "KFold", lambda *a, **k: made.append(KFold(*a, **k)) or made[-1]
+    )
+    detector.fit(X)
+    [splitter] = made
+    assert splitter.get_n_splits() == calibration_cv
+    expected = _held_out_scores(detector, X, splitter.split(X))
+    assert detector.offset_ == pytest.approx(np.percentile(expected, 10))
+
+
+def test_auto_calibration_holds_out_a_fifth_of_large_data(digits, monkeypatch):
+    X = digits[0]
+    monkeypatch.setattr(skae_outlier, "_CROSS_FIT_BELOW", 500)
+    made = []
+    monkeypatch.setattr(
+        skae_outlier,
+        "ShuffleSplit",
+        lambda *a, **k: made.append(ShuffleSplit(*a, **k)) or made[-1],
+    )
+    detector = _fast(contamination=0.1).fit(X)
+    [splitter] = made
+    [(train, test)] = splitter.split(X)
+    assert len(test) == round(0.2 * len(X))
+    expected = _held_out_scores(detector, X, [(train, test)])
+    assert detector.offset_ == pytest.approx(np.percentile(expected, 10))
+
+
+def test_fit_predict_needs_novelty_false(digits):
+    detector = _fast()
+    assert not hasattr(detector, "fit_predict")
+    with pytest.raises(AttributeError, match="no attribute 'fit_predict'") as error:
+        detector.fit_predict(digits[0])
+    assert "novelty=False" in str(error.value.__cause__)
+    assert hasattr(detector.set_params(novelty=False), "fit_predict")
+
+
+def test_a_single_row_sets_the_offset_from_its_own_score():
+    X = np.random.default_rng(0).random((1, 6))
+    detector = _fast().fit(X)
+    assert detector.offset_ == pytest.approx(detector.score_samples(X)[0])
+
+
+@pytest.mark.parametrize("calibration_cv", [1, 0, "none", 2.5])
+def test_invalid_calibration_cv_is_rejected(digits, calibration_cv):
+    with pytest.raises(ValueError, match="calibration_cv"):
+        _fast(calibration_cv=calibration_cv).fit(digits[0])
 
 
 @pytest.mark.parametrize("contamination", [0.0, 0.6, "none"])
@@ -201,7 +314,9 @@ def test_unfitted_detector_has_no_autoencoder():
 def test_one_class_detection_with_defaults(digits):
     # Fit on the zeros of one half, find the other digits in the other half.
     X, X_test, y, y_test = digits
-    detector = AutoencoderOutlierDetector(random_state=0).fit(X[y == 0])
+    # novelty moves only the offset (tested above), not the ranking.
+    detector = AutoencoderOutlierDetector(novelty=False, random_state=0)
+    detector.fit(X[y == 0])
     auc = roc_auc_score(y_test != 0, -detector.score_samples(X_test))
     assert auc > 0.99
 
