@@ -235,6 +235,39 @@ def outliers_table(dataset):
     )
 
 
+def calibration_table(dataset):
+    result = _load(f"calibration_{dataset}")
+    if result is None:
+        return
+    print(
+        f"\n### {result['data']}, one class at a time ({result['date'][:10]}, "
+        f"`{result['command']}`, {result['seconds'] / 60:.0f} min)\n"
+    )
+    print(
+        "Fraction of the test rows that `predict` flags, mean over the "
+        f"{len(result['classes'])} classes: of the class trained on (new normal rows: "
+        "`contamination` c promises about c), the largest class's in brackets, "
+        "and of the other classes. OneClassSVM takes c as `nu` (0.5 for auto).\n"
+    )
+    contaminations = list(next(iter(result["flagged"].values())))
+    print(
+        "| method | "
+        + " | ".join(f"c={c}: normal | others" for c in contaminations)
+        + " |"
+    )
+    print("|---|" + "---:|---:|" * len(contaminations))
+    for name, by_c in result["flagged"].items():
+        cells = " | ".join(
+            f"{cell['normal_mean']:.3f} ({cell['normal_max']:.2f}) | {cell['others_mean']:.3f}"
+            for cell in by_c.values()
+        )
+        print(f"| {name} | {cells} |")
+    print(
+        f"\nskae's mean one-class ROC AUC, the same with either offset: "
+        f"{result['skae_mean_auc']:.4f}."
+    )
+
+
 def small_table():
     result = _load("small")
     if result is None:
@@ -384,6 +417,10 @@ TABLES = {
     **{
         f"outliers_{dataset}": (outliers_table, dataset)
         for dataset in ("fashion-mnist", "mnist")
+    },
+    **{
+        f"calibration_{dataset}": (calibration_table, dataset)
+        for dataset in ("digits", "mnist", "fashion-mnist")
     },
     "small": (small_table,),
     "classifier": (classifier_table,),

@@ -61,7 +61,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         ``'auto'`` assumes no fraction and flags what is an outlier by Tukey's
         boxplot rule: a score more than 1.5 interquartile ranges below the
         first quartile of the scores the offset is set from, which flags
-        about 1% of normally distributed scores and more of heavy-tailed ones.
+        0.35% of normally distributed scores and more of heavy-tailed ones.
         Reconstruction errors have no scale of their own, so unlike
         IsolationForest's fixed offset, the threshold comes from the errors
         the model makes.
@@ -73,9 +73,10 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         than new ones, and a threshold set on their scores flags far more new
         normal samples than `contamination` says. This is split-conformal
         calibration: on new samples exchangeable with the training data, the
-        held-out networks flag at most `contamination` of them in
-        expectation, and the network kept, trained on every row, reconstructs
-        new rows as well or slightly better. It costs the extra fits of
+        held-out networks flag about `contamination` of them, and the network
+        kept, trained on every row, reconstructs new rows about as well,
+        usually slightly better, so the rate stays near and mostly below
+        `contamination` (see the Benchmarks page). It costs the extra fits of
         `calibration_cv`; the network kept, and so ``score_samples``, is the
         same as with ``novelty=False``. As with
         :class:`~sklearn.neighbors.LocalOutlierFactor`, :meth:`fit_predict` is
