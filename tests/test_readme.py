@@ -100,6 +100,16 @@ def test_the_readme_results_summary_quotes_the_committed_results():
         behind = any(auc[name] > best for name in auc if not name.startswith("skae"))
         assert ("skae behind" in row) == behind, dataset
 
+    flagged = _result("calibration_digits")["flagged"]
+    row = _summary_row("digits (about 90", "new normal rows that `predict` flags")
+    for name in ("skae (novelty=True, default)", "skae (novelty=False)"):
+        assert f"{flagged[name]['0.05']['normal_mean']:.3f}" in row, name
+    for name, label in (
+        ("IsolationForest", "IsolationForest"),
+        ("LocalOutlierFactor", "LOF"),
+    ):
+        assert f"{label} {flagged[name]['0.05']['normal_mean']:.3f}" in row, name
+
     speed = _result("speed")["ratios"]["seed: skae / hand loop"]["value"]
     assert f"| {speed:.2f}x |" in _summary_row("Fashion-MNIST", "seconds per epoch")
 
