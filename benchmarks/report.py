@@ -235,6 +235,37 @@ def outliers_table(dataset):
     )
 
 
+def tabular_table():
+    result = _load("outliers_tabular")
+    if result is None:
+        return
+    print(
+        f"\n### Tables ({result['date'][:10]}, `{result['command']}`, "
+        f"{result['seconds'] / 60:.0f} min)\n"
+    )
+    print(
+        f"{result['protocol']} ({result['splits']}). Each cell: ROC AUC / "
+        "precision at the true number of outliers, on the test parts.\n"
+    )
+    sets = [*result["datasets"], "mean over the sets"]
+    print("| method | " + " | ".join(sets) + " |")
+    print("|---|" + "---:|" * len(sets))
+    for name, by_set in result["results"].items():
+        cells = " | ".join(
+            f"{by_set[s]['mean_auc']:.3f} / {by_set[s]['mean_precision_at_n']:.3f}"
+            for s in sets
+        )
+        print(f"| {name} | {cells} |")
+    print(
+        "\nData: "
+        + "; ".join(
+            f"{name}: {d['description']}" for name, d in result["datasets"].items()
+        )
+        + ".\n\nMethods: "
+        + "; ".join(f"{k}: `{v}`" for k, v in result["methods"].items())
+    )
+
+
 def calibration_table(dataset):
     result = _load(f"calibration_{dataset}")
     if result is None:
@@ -418,6 +449,7 @@ TABLES = {
         f"outliers_{dataset}": (outliers_table, dataset)
         for dataset in ("fashion-mnist", "mnist")
     },
+    "outliers_tabular": (tabular_table,),
     **{
         f"calibration_{dataset}": (calibration_table, dataset)
         for dataset in ("digits", "mnist", "fashion-mnist")
