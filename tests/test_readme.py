@@ -109,6 +109,9 @@ def test_the_readme_results_summary_quotes_the_committed_results():
         ("LocalOutlierFactor", "LOF"),
     ):
         assert f"{label} {flagged[name]['0.05']['normal_mean']:.3f}" in row, name
+    old_auto = flagged["skae (novelty=False)"]["auto"]["normal_mean"]
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert f"it flagged {old_auto:.0%} of the new rows" in readme
 
     speed = _result("speed")["ratios"]["seed: skae / hand loop"]["value"]
     assert f"| {speed:.2f}x |" in _summary_row("Fashion-MNIST", "seconds per epoch")
