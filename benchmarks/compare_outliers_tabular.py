@@ -72,35 +72,36 @@ def datasets():
 
 
 def methods(pyod_available):
-    """Return ``{name: (description, make())}``: defaults everywhere."""
+    """Return ``{name: (description, make(n_features))}``: defaults everywhere."""
     table = {
         "skae (defaults)": (
             "AutoencoderOutlierDetector(random_state=0, novelty=False): the "
             "defaults' network, without the calibration fits, since no figure "
             "here uses the offset",
-            lambda: AutoencoderOutlierDetector(random_state=0, novelty=False),
+            lambda n: AutoencoderOutlierDetector(random_state=0, novelty=False),
         ),
         "PCA": (
             "squared reconstruction error of PCA with the code size of skae's "
             "default (32, or half the features)",
-            lambda: PCAOutlier(None),
+            # skae's n_components='auto'
+            lambda n: PCAOutlier(min(32, max(1, n // 2))),
         ),
         "IsolationForest": (
             "IsolationForest(random_state=0)",
-            lambda: IsolationForest(random_state=0),
+            lambda n: IsolationForest(random_state=0),
         ),
         "LocalOutlierFactor": (
             "LocalOutlierFactor(novelty=True)",
-            lambda: LocalOutlierFactor(novelty=True),
+            lambda n: LocalOutlierFactor(novelty=True),
         ),
-        "OneClassSVM": ("OneClassSVM()", lambda: OneClassSVM()),
+        "OneClassSVM": ("OneClassSVM()", lambda n: OneClassSVM()),
     }
     if pyod_available:
         from pyod.models.auto_encoder import AutoEncoder
 
         table["pyod AutoEncoder"] = (
             "pyod.models.auto_encoder.AutoEncoder() with its defaults",
-            lambda: PyodOutlier(AutoEncoder(verbose=0)),
+            lambda n: PyodOutlier(AutoEncoder(verbose=0)),
         )
     return table
 
@@ -121,9 +122,7 @@ def run(table, data, splits, log):
             scaler = StandardScaler().fit(X_train)
             X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
             for name, (_, make) in table.items():
-                model = make()
-                if isinstance(model, PCAOutlier):
-                    model.n_components = min(32, max(1, X.shape[1] // 2))
+                model = make(X.shape[1])
                 start = time.perf_counter()
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")  # pyod's and torch's chatter

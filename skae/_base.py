@@ -591,7 +591,7 @@ class _BaseAutoencoder(BaseEstimator):
     @property
     def n_components_(self):
         check_is_fitted(self)
-        return self.net_.module_.n_components
+        return self._n_features_out
 
     @property
     def _n_features_out(self):

@@ -17,12 +17,6 @@ from ._transformer import AutoencoderTransformer
 
 # What the detector adds to the transformer: parameters and fitted attributes.
 _OWN_PARAMETERS = ("contamination", "code_weight", "novelty", "calibration_cv")
-
-# calibration_cv='auto': cross-fitting below this many training rows, where a
-# single held-out fifth would leave too few scores to place a small quantile.
-_CROSS_FIT_BELOW = 5000
-_AUTO_FOLDS = 5
-_AUTO_HELD_OUT = 0.2
 _OWN_ATTRIBUTES = (
     "offset_",
     "code_location_",
@@ -30,6 +24,12 @@ _OWN_ATTRIBUTES = (
     "code_scale_",
     "_code_weight",
 )
+
+# calibration_cv='auto': cross-fitting below this many training rows, where a
+# single held-out fifth would leave too few scores to place a small quantile.
+_CROSS_FIT_BELOW = 5000
+_AUTO_FOLDS = 5
+_AUTO_HELD_OUT = 0.2
 
 
 @fill_doc
@@ -285,17 +285,17 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         return self
 
     def _held_out_scores(self, X, scores):
-        """Score each row of `X` with a network that did not train on it.
+        """Score held-out rows of `X`, each with a network that did not train on it.
 
-        Rows in no held-out part (none with fewer than two rows) keep their
-        own `scores`.
+        Returns the scores of every row (k-fold) or of the held-out fifth;
+        with fewer than two rows, nothing can be held out and `scores`, the
+        rows' own, are returned.
         """
         n_samples = len(X)
         if n_samples < 2:
             return scores
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        single_split = self.calibration_cv == "auto" and n_samples >= _CROSS_FIT_BELOW
-        if single_split:
+        if self.calibration_cv == "auto" and n_samples >= _CROSS_FIT_BELOW:
             splits = ShuffleSplit(1, test_size=_AUTO_HELD_OUT, random_state=seed)
         else:
             folds = (
@@ -307,13 +307,14 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         params = {"novelty": False, "warm_start": False, "verbose": 0}
         if self.warm_start:
             params["max_iter"] = self.n_iter_
-        held_out = scores.copy()
+        held_out = []
         for train, test in splits.split(X):
             network = clone(self).set_params(**params)
-            held_out[test] = network.fit(X[train]).score_samples(X[test])
-        return held_out[test] if single_split else held_out
+            held_out.append(network.fit(X[train]).score_samples(X[test]))
+        # Only quantiles are taken of them: the rows' order does not matter.
+        return np.concatenate(held_out)
 
-    def _novelty_off(self):
+    def _check_novelty_fit_predict(self):
         if self.novelty:
             raise AttributeError(
                 "fit_predict is not available when novelty=True, since its "
@@ -322,7 +323,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             )
         return True
 
-    @available_if(_novelty_off)
+    @available_if(_check_novelty_fit_predict)
     def fit_predict(self, X, y=None, **kwargs):
         """Fit to `X` and label its rows: 1 for inliers, -1 for outliers.
 

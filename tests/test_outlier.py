@@ -224,6 +224,18 @@ def test_novelty_keeps_the_network_and_moves_only_the_offset(digits):
     assert _fast(contamination=0.1).fit(X).offset_ == calibrated.offset_
 
 
+def _record_splitters(monkeypatch, name, splitter_class):
+    """Make skae._outlier's `name` record the splitters it makes; return the list."""
+    made = []
+
+    def make(*args, **kwargs):
+        made.append(splitter_class(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(skae_outlier, name, make)
+    return made
+
+
 def _held_out_scores(detector, X, splits):
     """What calibration should find: each test part scored by a network fitted
     on the rest, with the detector's own parameters."""
@@ -240,10 +252,7 @@ def test_calibration_cv_scores_each_row_with_the_network_of_the_other_folds(
 ):
     X = digits[0][:200]
     detector = _fast(contamination=0.1, calibration_cv=calibration_cv)
-    made = []
-    monkeypatch.setattr(
-        skae_outlier, "KFold", lambda *a, **k: made.append(KFold(*a, **k)) or made[-1]
-    )
+    made = _record_splitters(monkeypatch, "KFold", KFold)
     detector.fit(X)
     [splitter] = made
     assert splitter.get_n_splits() == calibration_cv
@@ -254,12 +263,7 @@ def test_calibration_cv_scores_each_row_with_the_network_of_the_other_folds(
 def test_auto_calibration_holds_out_a_fifth_of_large_data(digits, monkeypatch):
     X = digits[0]
     monkeypatch.setattr(skae_outlier, "_CROSS_FIT_BELOW", 500)
-    made = []
-    monkeypatch.setattr(
-        skae_outlier,
-        "ShuffleSplit",
-        lambda *a, **k: made.append(ShuffleSplit(*a, **k)) or made[-1],
-    )
+    made = _record_splitters(monkeypatch, "ShuffleSplit", ShuffleSplit)
     detector = _fast(contamination=0.1).fit(X)
     [splitter] = made
     [(train, test)] = splitter.split(X)
