@@ -394,6 +394,7 @@ class _BaseAutoencoder(BaseEstimator):
                 generator,
                 validation=validation,
                 incremental=incremental,
+                **self._loss_options(),
             )
             self.net_.initialize()
             if previous is not None:
@@ -520,7 +521,19 @@ class _BaseAutoencoder(BaseEstimator):
             )
         return loss
 
-    def _build_net(self, module, device, generator, validation=None, incremental=False):
+    def _loss_options(self):
+        """Options of the training loss: none here; the outlier detector trims it."""
+        return {}
+
+    def _build_net(
+        self,
+        module,
+        device,
+        generator,
+        validation=None,
+        incremental=False,
+        **loss_options,
+    ):
         criterion = (
             torch.nn.BCEWithLogitsLoss if self.loss_ == "bce" else torch.nn.MSELoss
         )
@@ -541,6 +554,7 @@ class _BaseAutoencoder(BaseEstimator):
             iterator_valid=BatchIterator,
             train_split=None if validation is None else predefined_split(validation),
             activity_regularization=self.activity_regularization,
+            **loss_options,
             callbacks=self._callbacks(incremental),
             predict_nonlinearity=None,
             device=device,

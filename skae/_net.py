@@ -186,11 +186,30 @@ class AutoencoderNet(NeuralNet):
 
     activity_regularization : float, default=0.0
         Weight of the L1 penalty on the code.
+
+    support_fraction : float, default=1.0
+        Fraction of each training batch that the reconstruction loss is
+        averaged over: its best-reconstructed rows (a trimmed loss). Below 1,
+        the worst-reconstructed rows of each batch do not train the network.
+
+    warm_up_epochs : int, default=0
+        Epochs (counted in the history) trained on every row before the loss
+        is trimmed, so that rows are ranked by a network that has learnt
+        something.
     """
 
-    def __init__(self, *args, activity_regularization=0.0, **kwargs):
+    def __init__(
+        self,
+        *args,
+        activity_regularization=0.0,
+        support_fraction=1.0,
+        warm_up_epochs=0,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.activity_regularization = activity_regularization
+        self.support_fraction = support_fraction
+        self.warm_up_epochs = warm_up_epochs
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         # skorch's loop notifies every callback of every batch and switches the
@@ -259,12 +278,49 @@ class AutoencoderNet(NeuralNet):
     def get_loss(self, y_pred, y_true, X=None, training=False):
         reconstruction, code, *penalty = y_pred
         y_true = to_tensor(y_true, device=self.device)
-        loss = self.criterion_(reconstruction, y_true)
+        if (
+            training
+            and self.support_fraction < 1
+            and len(self.history) > self.warm_up_epochs
+        ):
+            loss = self._trimmed_loss(reconstruction, y_true)
+        else:
+            loss = self.criterion_(reconstruction, y_true)
         if self.activity_regularization:
             loss = loss + self.activity_regularization * code.abs().sum(dim=1).mean()
         if penalty:  # the graph's own term, e.g. a variational one's divergence
             loss = loss + penalty[0]
         return loss
+
+    def _trimmed_loss(self, reconstruction, y_true):
+        """Average the loss over the `support_fraction` best-reconstructed rows.
+
+        Rows are ranked as the outlier detector scores them: by the binary
+        Kullback-Leibler divergence for the cross-entropy (the cross-entropy
+        less the row's own entropy, which training cannot change), so that
+        bright images are not left out for their brightness, and by the
+        squared error otherwise.
+        """
+        bce = isinstance(self.criterion_, torch.nn.BCEWithLogitsLoss)
+        if bce:
+            errors = torch.nn.functional.binary_cross_entropy_with_logits(
+                reconstruction, y_true, reduction="none"
+            ).mean(dim=1)
+            with torch.no_grad():
+                # The row's entropy; _x_log_x costs a fraction of
+                # torch.special.xlogy, which made trimmed steps twice as slow.
+                rank = errors + (_x_log_x(y_true) + _x_log_x(1 - y_true)).mean(dim=1)
+        else:
+            errors = (reconstruction - y_true).square().mean(dim=1)
+            rank = errors.detach()
+        n_kept = max(1, math.ceil(self.support_fraction * len(errors)))
+        kept = torch.topk(rank, n_kept, largest=False, sorted=False).indices
+        return errors[kept].mean()
+
+
+def _x_log_x(x):
+    """``x log x``, 0 at 0 (the log of 0 is taken as that of 1e-12)."""
+    return x * x.clamp_min(1e-12).log()
 
 
 class BestWeightsEarlyStopping(EarlyStopping):

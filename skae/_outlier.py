@@ -16,7 +16,13 @@ from ._base import _BaseAutoencoder, _check_finite, _restored_on_error, fill_doc
 from ._transformer import AutoencoderTransformer
 
 # What the detector adds to the transformer: parameters and fitted attributes.
-_OWN_PARAMETERS = ("contamination", "code_weight", "novelty", "calibration_cv")
+_OWN_PARAMETERS = (
+    "contamination",
+    "support_fraction",
+    "code_weight",
+    "novelty",
+    "calibration_cv",
+)
 _OWN_ATTRIBUTES = (
     "offset_",
     "code_location_",
@@ -46,7 +52,9 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
     :class:`~sklearn.neighbors.LocalOutlierFactor` with ``novelty=True``.
 
     It trains the same network as :class:`AutoencoderTransformer`, with the
-    same parameters and defaults, and exposes it as ``autoencoder_``.
+    same parameters and defaults (and optionally a loss that leaves out the
+    rows it reconstructs worst, `support_fraction`), and exposes it as
+    ``autoencoder_``.
 
     Parameters
     ----------
@@ -65,6 +73,19 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         Reconstruction errors have no scale of their own, so unlike
         IsolationForest's fixed offset, the threshold comes from the errors
         the model makes.
+
+    support_fraction : float in (0, 1], default=1.0
+        Fraction of each training batch that the network learns from: the
+        rows it reconstructs best (a trimmed loss, as in least trimmed
+        squares; the name is :class:`~sklearn.covariance.EllipticEnvelope`'s).
+        Below 1, after a first epoch on every row, the worst-reconstructed
+        rows of each batch are left out of the loss, so that outliers in the
+        training data, which the network would otherwise learn and then
+        reconstruct well, do not train it. For training data that holds
+        outliers: 0.8, a fifth left out, raised the ROC AUC with 5%
+        contamination and cost a little on clean data, where the rows left
+        out are hard normal ones (see the Benchmarks page). The default, 1,
+        trains on every row, as :class:`AutoencoderTransformer` does.
 
     novelty : bool, default=True
         Set ``offset_`` from scores of training rows that the scoring network
@@ -168,6 +189,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             StrOptions({"auto"}),
             Interval(Real, 0, 0.5, closed="right"),
         ],
+        "support_fraction": [Interval(Real, 0, 1, closed="right")],
         "code_weight": [Interval(Real, 0, None, closed="left")],
         "novelty": ["boolean"],
         "calibration_cv": [
@@ -202,6 +224,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         device="cpu",
         verbose=0,
         contamination="auto",
+        support_fraction=1.0,
         code_weight=0.0,
         novelty=True,
         calibration_cv="auto",
@@ -231,6 +254,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             verbose=verbose,
         )
         self.contamination = contamination
+        self.support_fraction = support_fraction
         self.code_weight = code_weight
         self.novelty = novelty
         self.calibration_cv = calibration_cv
@@ -348,6 +372,11 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             1 for inliers, -1 for outliers.
         """
         return super().fit_predict(X, y, **kwargs)
+
+    def _loss_options(self):
+        # The first epoch trains on every row, so that rows are ranked by a
+        # network that has learnt something (a longer warm-up did no better).
+        return {"support_fraction": self.support_fraction, "warm_up_epochs": 1}
 
     @property
     def _module_class(self):

@@ -3,6 +3,7 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.stats import spearmanr
 from sklearn.base import clone
@@ -46,10 +47,83 @@ def test_parameters_are_the_transformers_plus_the_detectors_own():
     transformer = AutoencoderTransformer().get_params()
     detector = AutoencoderOutlierDetector().get_params()
     assert detector.pop("contamination") == "auto"
+    assert detector.pop("support_fraction") == 1.0
     assert detector.pop("code_weight") == 0.0
     assert detector.pop("novelty") is True
     assert detector.pop("calibration_cv") == "auto"
     assert detector == transformer
+
+
+# --- the trimmed loss --------------------------------------------------------------
+
+
+def _loss(detector, reconstruction, target):
+    reconstruction = torch.as_tensor(reconstruction, dtype=torch.float32)
+    target = torch.as_tensor(target, dtype=torch.float32)
+    code = torch.zeros(len(target), 1)
+    return detector.net_.get_loss((reconstruction, code), target, training=True)
+
+
+def test_trimmed_loss_averages_the_best_reconstructed_rows():
+    # Standardized data: the squared error; 3 of 4 rows kept (ceil(0.6 * 4)).
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    detector = _fast(support_fraction=0.6, novelty=False).fit(X)
+    target = np.zeros((4, 3))
+    reconstruction = np.array([[1.0] * 3, [3.0] * 3, [0.5] * 3, [2.0] * 3])
+    assert _loss(detector, reconstruction, target).item() == pytest.approx(
+        (1 + 0.25 + 4) / 3
+    )
+    # Not while validating.
+    validation = detector.net_.get_loss(
+        (torch.as_tensor(reconstruction), torch.zeros(4, 1)),
+        torch.as_tensor(target),
+        training=False,
+    )
+    assert validation.item() == pytest.approx((1 + 9 + 0.25 + 4) / 4)
+
+
+def test_trimmed_loss_ranks_images_by_divergence_not_cross_entropy():
+    # A mid-grey row reconstructed exactly has a high cross-entropy (its own
+    # entropy) and no divergence: it is kept, the dark row left out.
+    X = np.random.default_rng(0).random((20, 2))
+    detector = _fast(support_fraction=0.5, novelty=False).fit(X)
+    assert detector.loss_ == "bce"
+    target = np.array([[0.5, 0.5], [0.0, 0.0]])
+    logits = np.array([[0.0, 0.0], [-2.0, -2.0]])
+    assert _loss(detector, logits, target).item() == pytest.approx(np.log(2))
+
+
+def test_the_warm_up_trains_on_every_row(digits):
+    # The first epoch is the untrimmed network's, bit for bit.
+    X = digits[0]
+    trimmed = _fast(max_iter=3, novelty=False, support_fraction=0.8).fit(X)
+    every_row = _fast(max_iter=3, novelty=False).fit(X)
+    losses = trimmed.net_.history[:, "train_loss"]
+    assert losses[:1] == every_row.net_.history[:1, "train_loss"]
+    assert losses[1] < every_row.net_.history[1, "train_loss"]
+
+
+def test_outliers_in_the_training_data_are_not_learnt(digits):
+    # 90 zeros and three copies of one seven: trained on every row, the
+    # network learns the seven; with the trimmed loss it stays an outlier.
+    X, _, y, _ = digits
+    seven = X[y == 7][:1]
+    X_mixed = np.vstack([X[y == 0], np.repeat(seven, 3, axis=0)])
+    ranks = {}
+    for support_fraction in (1.0, 0.8):
+        detector = AutoencoderOutlierDetector(
+            support_fraction=support_fraction, novelty=False, random_state=0
+        ).fit(X_mixed)
+        scores = detector.score_samples(X[y == 0])
+        ranks[support_fraction] = np.mean(scores < detector.score_samples(seven))
+    assert ranks[1.0] > 0.5
+    assert ranks[0.8] < 0.05
+
+
+@pytest.mark.parametrize("support_fraction", [0, -0.5, 1.5, "auto"])
+def test_invalid_support_fraction_is_rejected(digits, support_fraction):
+    with pytest.raises(ValueError, match="support_fraction"):
+        _fast(support_fraction=support_fraction).fit(digits[0])
 
 
 # --- the code term -----------------------------------------------------------------
@@ -201,7 +275,7 @@ def test_novelty_offset_flags_about_the_contamination_of_new_normal_rows(digits)
 
 
 def test_an_offset_set_on_the_training_rows_flags_most_new_normal_rows(digits):
-    # What novelty=True fixes: trained on its own 90 zeros, the network
+    # What novelty=True fixes: trained on all of its own 90 zeros, the network
     # reconstructs them so much better than new zeros that an offset set on
     # their scores flags most new zeros.
     X, X_test, y, y_test = digits
