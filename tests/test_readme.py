@@ -100,6 +100,23 @@ def test_the_readme_results_summary_quotes_the_committed_results():
         behind = any(auc[name] > best for name in auc if not name.startswith("skae"))
         assert ("skae behind" in row) == behind, dataset
 
+    # The contaminated protocol: defaults, the trimmed loss, IsolationForest.
+    for dataset, data in (
+        ("fashion-mnist", "Fashion-MNIST, 5%"),
+        ("mnist", "MNIST subset, 5%"),
+    ):
+        auc = {
+            k: v["mean_auc"]
+            for k, v in _result(f"outliers_{dataset}")["contaminated"].items()
+        }
+        row = _summary_row(data, "ROC AUC, mean of 10 classes")
+        trimmed = auc["skae (support_fraction=0.8)"]
+        assert f"| {trimmed:.3f} (`support_fraction=0.8`;" in row, dataset
+        assert f"defaults {auc['skae (defaults)']:.3f})" in row, dataset
+        assert f"IsolationForest {auc['IsolationForest']:.3f}" in row, dataset
+        behind = auc["IsolationForest"] > trimmed
+        assert ("skae behind" in row) == behind, dataset
+
     flagged = _result("calibration_digits")["flagged"]
     row = _summary_row("digits (about 90", "new normal rows that `predict` flags")
     for name in ("skae (novelty=True, default)", "skae (novelty=False)"):
