@@ -307,8 +307,9 @@ class AutoencoderNet(NeuralNet):
                 reconstruction, y_true, reduction="none"
             ).mean(dim=1)
             with torch.no_grad():
-                # The row's entropy; _x_log_x costs a fraction of
-                # torch.special.xlogy, which made trimmed steps twice as slow.
+                # The row's entropy, by _x_log_x: cheaper per element than
+                # torch.special.xlogy, which the inference path keeps for
+                # exactness (see _Inference.negative_error in _base.py).
                 rank = errors + (_x_log_x(y_true) + _x_log_x(1 - y_true)).mean(dim=1)
         else:
             errors = (reconstruction - y_true).square().mean(dim=1)
