@@ -207,7 +207,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         loss="auto",
         alpha=0.0,
         dropout=0.0,
-        noise=0.0,
+        noise="auto",
         noise_type="gaussian",
         activity_regularization=0.0,
         batch_size="auto",

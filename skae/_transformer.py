@@ -5,6 +5,11 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._base import _BaseAutoencoder, fill_doc
+from ._whiten import fit_whitening
+
+# Rows converted to float32 at a time to encode integer training data (a uint8
+# memmap) for whitening, so that it is never copied whole.
+_WHITENING_CHUNK = 2**16
 
 
 @fill_doc
@@ -28,9 +33,29 @@ class AutoencoderTransformer(
     ----------
     {training_parameters}
 
+    whiten : bool, default=False
+        Return whitened codes from :meth:`transform`: centred, decorrelated
+        and of unit variance over the training data, as
+        :class:`~sklearn.decomposition.PCA` offers. Autoencoder codes have no
+        scale of their own, and a linear model with a loose tolerance or few
+        iterations stops early on badly conditioned features; whitened codes
+        suit it. Distance-based models (k nearest neighbours) can lose by it:
+        whitening gives directions in which the codes barely vary, mostly
+        noise, the weight of the others (see the Benchmarks page, "Wide
+        codes"). :meth:`inverse_transform` undoes it before decoding. The
+        whitening is fitted on the codes of the data :meth:`fit` trains on;
+        ``partial_fit`` fits it again on each chunk's codes.
+
     Attributes
     ----------
     {fitted_attributes}
+
+    code_mean_ : ndarray of shape (n_components_,)
+        Mean of the training codes. Only with `whiten`.
+
+    whitening_ : ndarray of shape (n_components_, n_components_)
+        The symmetric (ZCA) whitening matrix: :meth:`transform` returns
+        ``(codes - code_mean_) @ whitening_``. Only with `whiten`.
 
     See Also
     --------
@@ -67,6 +92,64 @@ class AutoencoderTransformer(
     'bce'
     """
 
+    _parameter_constraints: dict = {
+        **_BaseAutoencoder._parameter_constraints,
+        "whiten": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        n_components="auto",
+        *,
+        hidden_layer_sizes=(),
+        activation="relu",
+        loss="auto",
+        alpha=0.0,
+        dropout=0.0,
+        noise="auto",
+        noise_type="gaussian",
+        activity_regularization=0.0,
+        batch_size="auto",
+        learning_rate_init=1e-3,
+        max_iter="auto",
+        tol=1e-4,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        warm_start=False,
+        callbacks=None,
+        n_jobs=None,
+        random_state=None,
+        device="cpu",
+        verbose=0,
+        whiten=False,
+    ):
+        super().__init__(
+            n_components,
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            loss=loss,
+            alpha=alpha,
+            dropout=dropout,
+            noise=noise,
+            noise_type=noise_type,
+            activity_regularization=activity_regularization,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            max_iter=max_iter,
+            tol=tol,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            warm_start=warm_start,
+            callbacks=callbacks,
+            n_jobs=n_jobs,
+            random_state=random_state,
+            device=device,
+            verbose=verbose,
+        )
+        self.whiten = whiten
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Train the autoencoder to reconstruct `X`.
@@ -84,7 +167,7 @@ class AutoencoderTransformer(
         self : object
             Fitted estimator.
         """
-        self._fit(X)
+        self._fit_whitening(self._fit(X))
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -109,8 +192,30 @@ class AutoencoderTransformer(
         self : object
             Fitted estimator.
         """
-        self._fit(X, incremental=True)
+        self._fit_whitening(self._fit(X, incremental=True))
         return self
+
+    def _fit_whitening(self, X):
+        """Fit the whitening of `whiten` to the codes of `X`, the rows trained on."""
+        for name in ("code_mean_", "whitening_", "_coloring"):
+            self.__dict__.pop(name, None)
+        if not self.whiten:
+            return
+        n_components = self._n_features_out
+        if X.dtype in (np.float32, np.float64):
+            codes = self._infer("encode", X, n_components)
+        else:
+            codes = np.concatenate(
+                [
+                    self._infer(
+                        "encode",
+                        X[start : start + _WHITENING_CHUNK].astype(np.float32),
+                        n_components,
+                    )
+                    for start in range(0, len(X), _WHITENING_CHUNK)
+                ]
+            )
+        self.code_mean_, self.whitening_, self._coloring = fit_whitening(codes)
 
     def transform(self, X):
         """Encode `X`.
@@ -123,10 +228,15 @@ class AutoencoderTransformer(
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_components)
-            Codes, in the float dtype of `X`.
+            Codes, in the float dtype of `X`; whitened with `whiten`.
         """
         X = self._validate_rows(X)
-        return self._infer("encode", X, self._n_features_out)
+        codes = self._infer("encode", X, self._n_features_out)
+        # The fitted whitening, whatever set_params has done to `whiten` since.
+        if not hasattr(self, "whitening_"):
+            return codes
+        dtype = codes.dtype
+        return (codes - self.code_mean_.astype(dtype)) @ self.whitening_.astype(dtype)
 
     def inverse_transform(self, X):
         """Decode codes back to the input space.
@@ -134,7 +244,7 @@ class AutoencoderTransformer(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_components)
-            Codes, as returned by :meth:`transform`.
+            Codes, as returned by :meth:`transform` (whitened with `whiten`).
 
         Returns
         -------
@@ -155,6 +265,8 @@ class AutoencoderTransformer(
         # magnitude rules overflow out without reading the output. max and min
         # rather than np.abs(X).max(), whose temporary |X| cost ~280 page
         # faults per call after a pause.
+        if hasattr(self, "whitening_"):
+            X = X @ self._coloring.astype(X.dtype) + self.code_mean_.astype(X.dtype)
         code_bound = max(X.max(), -X.min())
         return self._infer("decode", X, self.n_features_in_, code_bound=code_bound)
 

@@ -33,6 +33,8 @@ TRANSFORMERS = [
     AutoencoderTransformer(
         n_components=4, noise=0.2, noise_type="masking", max_iter=5, random_state=0
     ),
+    # a code wider than the checks' data: auto noise; whitened codes
+    AutoencoderTransformer(n_components=16, whiten=True, max_iter=5, random_state=0),
     # other graphs, as new estimators would bring them
     TiedAutoencoderTransformer(n_components=4, max_iter=5, random_state=0),
     VariationalAutoencoderTransformer(n_components=4, max_iter=5, random_state=0),
@@ -68,6 +70,8 @@ DETECTORS = [
         max_iter=5,
         random_state=0,
     ),
+    # a code wider than the checks' data: auto noise
+    AutoencoderOutlierDetector(n_components=16, max_iter=5, random_state=0),
     # another graph
     VariationalOutlierDetector(n_components=4, max_iter=5, random_state=0),
 ]

@@ -449,6 +449,41 @@ def test_masking_noise_zeroes_that_fraction_of_the_inputs():
     assert (noisy == 0).float().mean().item() == pytest.approx(0.3, abs=0.01)
 
 
+@pytest.mark.parametrize(
+    "n_components, expected", [(8, 0.0), (63, 0.0), (64, 0.5), (128, 0.5)]
+)
+def test_auto_noise_denoises_a_code_at_least_as_wide_as_the_input(
+    digits, n_components, expected
+):
+    # The digits have 64 features: a code of 64 or more could copy them.
+    X, _ = digits
+    model = _fast(n_components=n_components, max_iter=1).fit(X)
+    assert model.noise == "auto"
+    assert model.noise_ == expected
+    assert model.net_.iterator_train__noise == expected
+
+
+@pytest.mark.parametrize("n_components, noise", [(8, 0.0), (100, 0.5)])
+def test_auto_noise_trains_exactly_as_that_noise_given(digits, n_components, noise):
+    X, _ = digits
+    auto = _fast(n_components=n_components).fit(X)
+    given = _fast(n_components=n_components, noise=noise).fit(X)
+    for name, tensor in given.net_.module_.state_dict().items():
+        assert torch.equal(auto.net_.module_.state_dict()[name], tensor)
+
+
+def test_auto_noise_follows_noise_type(digits):
+    X, _ = digits
+    model = _fast(n_components=100, noise_type="masking", max_iter=1).fit(X)
+    assert model.net_.iterator_train__noise == 0.5
+    assert model.net_.iterator_train__noise_type == "masking"
+
+
+def test_noise_given_is_used_as_given_on_a_wide_code(digits):
+    X, _ = digits
+    assert _fast(n_components=100, noise=0.0, max_iter=1).fit(X).noise_ == 0.0
+
+
 def test_masking_noise_of_one_is_refused(digits):
     X, _ = digits
     with pytest.raises(ValueError, match="would mask every input"):

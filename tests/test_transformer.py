@@ -644,3 +644,89 @@ def test_inference_in_many_chunks_equals_inference_in_one(digits, dtype, monkeyp
     for expected, got in zip(one_chunk, chunked):
         assert got.dtype == dtype
         assert_allclose(got, expected, rtol=tolerance, atol=tolerance)
+
+
+# --- whiten -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def whitened(digits):
+    # tanh: no dead units, so every direction of the codes varies.
+    X, _ = digits
+    params = {"n_components": 8, "activation": "tanh", "max_iter": 20}
+    plain = AutoencoderTransformer(random_state=0, **params).fit(X)
+    return AutoencoderTransformer(whiten=True, random_state=0, **params).fit(X), plain
+
+
+def test_whiten_gives_centred_uncorrelated_codes_of_unit_variance(whitened, digits):
+    X, _ = digits
+    model, _ = whitened
+    codes = model.transform(X)
+    assert_allclose(codes.mean(axis=0), 0, atol=1e-10)
+    assert_allclose(codes.T @ codes / len(X), np.eye(8), atol=1e-8)
+
+
+def test_whiten_changes_the_codes_only_not_the_network(whitened, digits):
+    X, _ = digits
+    model, plain = whitened
+    for name, tensor in plain.net_.module_.state_dict().items():
+        assert torch.equal(model.net_.module_.state_dict()[name], tensor)
+    expected = (plain.transform(X) - model.code_mean_) @ model.whitening_
+    assert_allclose(model.transform(X), expected, atol=1e-12)
+    # inverse_transform undoes the whitening before decoding.
+    assert_allclose(
+        model.inverse_transform(model.transform(X)),
+        plain.inverse_transform(plain.transform(X)),
+        atol=1e-10,
+    )
+
+
+def test_whitening_is_the_symmetric_one(whitened):
+    model, _ = whitened
+    assert_allclose(model.whitening_, model.whitening_.T, atol=1e-12)
+
+
+def test_whitened_codes_keep_the_input_dtype(whitened, digits):
+    X, _ = digits
+    model, _ = whitened
+    codes = model.transform(X.astype(np.float32))
+    assert codes.dtype == np.float32
+    assert model.inverse_transform(codes).dtype == np.float32
+    assert_allclose(codes, model.transform(X), atol=1e-4)
+
+
+def test_whitening_fitted_is_used_whatever_set_params_does_after(whitened, digits):
+    X, _ = digits
+    model, _ = whitened
+    model = clone(model).fit(X)
+    codes = model.transform(X)
+    model.set_params(whiten=False)
+    assert_array_equal(model.transform(X), codes)
+    # and a refit without it drops the whitening
+    assert not hasattr(model.fit(X), "whitening_")
+
+
+def test_whitening_survives_pickling(whitened, digits):
+    X, _ = digits
+    model, _ = whitened
+    loaded = pickle.loads(pickle.dumps(model))
+    assert_array_equal(loaded.transform(X), model.transform(X))
+
+
+def test_partial_fit_whitens_with_the_codes_of_its_chunk(digits):
+    X, _ = digits
+    model = AutoencoderTransformer(n_components=4, activation="tanh", whiten=True)
+    model.partial_fit(X[:900]).partial_fit(X[900:])
+    codes = model.transform(X[900:])
+    assert_allclose(codes.T @ codes / len(codes), np.eye(4), atol=1e-8)
+
+
+def test_whitening_of_integer_data_matches_its_float_copy():
+    # Integer data (a uint8 memmap) is encoded for whitening in float32
+    # chunks, never copied whole: the same whitening as from a float32 copy.
+    X = np.random.default_rng(0).integers(0, 256, size=(300, 20), dtype=np.uint8)
+    params = {"n_components": 4, "whiten": True, "max_iter": 2, "random_state": 0}
+    from_uint8 = AutoencoderTransformer(**params).fit(X)
+    from_float = AutoencoderTransformer(**params).fit(X.astype(np.float32))
+    assert_allclose(from_uint8.whitening_, from_float.whitening_)
+    assert_allclose(from_uint8.code_mean_, from_float.code_mean_)
