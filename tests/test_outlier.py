@@ -43,9 +43,11 @@ def _fast(**params):
     return AutoencoderOutlierDetector(**{"max_iter": 5, "random_state": 0, **params})
 
 
-def test_parameters_are_the_transformers_plus_the_detectors_own():
+def test_parameters_are_the_shared_training_ones_plus_each_estimators_own():
     transformer = AutoencoderTransformer().get_params()
     detector = AutoencoderOutlierDetector().get_params()
+    # how the codes are returned: the detector returns scores, not codes
+    assert transformer.pop("whiten") is False
     assert detector.pop("contamination") == "auto"
     assert detector.pop("support_fraction") == 1.0
     assert detector.pop("code_weight") == 0.0
