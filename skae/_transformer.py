@@ -36,15 +36,17 @@ class AutoencoderTransformer(
     whiten : bool, default=False
         Return whitened codes from :meth:`transform`: centred, decorrelated
         and of unit variance over the training data, as
-        :class:`~sklearn.decomposition.PCA` offers. Autoencoder codes have no
-        scale of their own, and a linear model with a loose tolerance or few
-        iterations stops early on badly conditioned features; whitened codes
-        suit it. Distance-based models (k nearest neighbours) can lose by it:
-        whitening gives directions in which the codes barely vary, mostly
-        noise, the weight of the others (see the Benchmarks page, "Wide
-        codes"). :meth:`inverse_transform` undoes it before decoding. The
-        whitening is fitted on the codes of the data :meth:`fit` trains on;
-        ``partial_fit`` fits it again on each chunk's codes.
+        :class:`~sklearn.decomposition.PCA` offers; directions that vary less
+        than a hundredth of the largest variance are scaled as that floor,
+        not brought to unit variance. Autoencoder codes have no scale of their
+        own, and a linear model with a loose tolerance or few iterations stops
+        early on badly conditioned features; whitened codes suit it.
+        Distance-based models (k nearest neighbours) can lose by it: it gives
+        directions in which the codes barely vary the weight of the others
+        (see the Benchmarks page, "Wide codes"). :meth:`inverse_transform`
+        undoes it before decoding. The whitening is fitted on the codes of
+        the data :meth:`fit` trains on; ``partial_fit`` fits it again on each
+        chunk's codes.
 
     Attributes
     ----------

@@ -658,12 +658,21 @@ def whitened(digits):
     return AutoencoderTransformer(whiten=True, random_state=0, **params).fit(X), plain
 
 
-def test_whiten_gives_centred_uncorrelated_codes_of_unit_variance(whitened, digits):
+def test_whiten_gives_centred_codes_of_unit_variance_down_to_the_floor(
+    whitened, digits
+):
+    # Every direction whose variance is at least a hundredth of the largest
+    # is brought to unit variance; the directions below keep their ratio to
+    # that floor.
     X, _ = digits
-    model, _ = whitened
+    model, plain = whitened
     codes = model.transform(X)
     assert_allclose(codes.mean(axis=0), 0, atol=1e-10)
-    assert_allclose(codes.T @ codes / len(X), np.eye(8), atol=1e-8)
+    plain_codes = plain.transform(X)
+    variances = np.linalg.eigvalsh(np.cov(plain_codes.T, bias=True))
+    expected = np.minimum(1, variances / (1e-2 * variances.max()))
+    got = np.linalg.eigvalsh(codes.T @ codes / len(X))
+    assert_allclose(got, expected, atol=1e-8)
 
 
 def test_whiten_changes_the_codes_only_not_the_network(whitened, digits):
@@ -718,7 +727,8 @@ def test_partial_fit_whitens_with_the_codes_of_its_chunk(digits):
     model = AutoencoderTransformer(n_components=4, activation="tanh", whiten=True)
     model.partial_fit(X[:900]).partial_fit(X[900:])
     codes = model.transform(X[900:])
-    assert_allclose(codes.T @ codes / len(codes), np.eye(4), atol=1e-8)
+    assert_allclose(codes.mean(axis=0), 0, atol=1e-10)
+    assert np.linalg.eigvalsh(codes.T @ codes / len(codes)).max() == pytest.approx(1)
 
 
 def test_whitening_of_integer_data_matches_its_float_copy():

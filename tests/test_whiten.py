@@ -22,19 +22,26 @@ def test_whitening_is_symmetric_and_coloring_is_its_inverse():
     assert_allclose(whitening @ coloring, np.eye(6), atol=1e-10)
 
 
-def test_directions_without_variance_are_scaled_by_the_floor_not_blown_up():
-    # A dead unit (always 0) and a unit that copies another: no variance in two
-    # directions. Their scale is the float32 rank tolerance, so that rounding
-    # noise is not amplified without bound, and the map stays invertible.
-    base = np.random.default_rng(2).normal(size=(300, 3))
-    codes = np.column_stack([base, np.zeros(300), base[:, 0]])
+def test_directions_of_little_variance_are_scaled_by_the_floor_not_blown_up():
+    # A dead unit (always 0), a unit that copies another (no variance in that
+    # direction) and a direction of tiny variance: each is scaled as a
+    # direction of a hundredth of the largest variance, so that noise is not
+    # brought to the weight of signal, and the map stays invertible.
+    rng = np.random.default_rng(2)
+    base = rng.normal(size=(300, 3))
+    tiny = 1e-3 * rng.normal(size=300)
+    codes = np.column_stack([base, np.zeros(300), base[:, 0], tiny])
     mean, whitening, coloring = fit_whitening(codes)
-    assert np.all(np.isfinite(whitening))
-    floor = np.linalg.eigvalsh(np.cov(codes.T, bias=True)).max() * 5
-    floor *= np.finfo(np.float32).eps
-    assert np.abs(whitening).max() <= 1.01 / np.sqrt(floor)
-    assert_allclose(whitening @ coloring, np.eye(5), atol=1e-6)
-    assert_allclose(((codes - mean) @ whitening)[:, 3], 0, atol=1e-12)
+    whitened = (codes - mean) @ whitening
+    largest = np.linalg.eigvalsh(np.cov(codes.T, bias=True)).max()
+    assert np.abs(whitening).max() <= 1.01 / np.sqrt(largest * 1e-2)
+    assert_allclose(whitening @ coloring, np.eye(6), atol=1e-8)
+    assert_allclose(whitened[:, 3], 0, atol=1e-12)
+    # the tiny direction keeps its smallness: 1e-3 / sqrt(largest / 100)
+    assert whitened[:, 5].std() < 0.01
+    # the well-spread directions are whitened
+    spread = np.linalg.eigvalsh(np.cov(whitened.T, bias=True))
+    assert_allclose(spread[-3:], 1, rtol=1e-6)
 
 
 def test_codes_that_do_not_vary_are_only_centred():
