@@ -439,6 +439,28 @@ def classifier_table():
         print(f"| {k} | {values} |")
 
 
+def wide_codes_table(dataset):
+    result = _load(f"classifier_wide_{dataset}")
+    if result is None:
+        return
+    print(
+        f"\n### {result['dataset']}: {result['protocol']} ({result['date'][:10]}, "
+        f"`{result['command']}`, load average "
+        f"{result['load_average_at_start'][0]:.2f} at the start)\n"
+    )
+    classifiers = result["classifiers"]
+    print(
+        f"Input width {result['shape'][1]}; codes of "
+        + " and ".join(str(k) for k in result["code_sizes"])
+        + ". Accuracy on the test data.\n"
+    )
+    print("| features | " + " | ".join(f"`{c}`" for c in classifiers) + " |")
+    print("|---|" + "---:|" * len(classifiers))
+    for row, cell in result["rows"].items():
+        values = " | ".join(f"{cell['accuracy'][c]:.4f}" for c in classifiers)
+        print(f"| {row} | {values} |")
+
+
 TABLES = {
     **{
         f"compare_pca_{dataset}": (compare_table, f"compare_pca_{dataset}")
@@ -456,6 +478,10 @@ TABLES = {
     },
     "small": (small_table,),
     "classifier": (classifier_table,),
+    **{
+        f"classifier_wide_{dataset}": (wide_codes_table, dataset)
+        for dataset in ("digits", "mnist", "fashion-mnist")
+    },
     "speed": (speed_table,),
     "profile": (profile_table,),
     "memory": (memory_table,),
