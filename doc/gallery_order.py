@@ -7,6 +7,7 @@ ORDER = [
     "plot_early_stopping.py",
     "plot_denoising.py",
     "plot_sparse_codes.py",
+    "plot_wide_codes.py",
     "plot_anomaly_detection.py",
     "plot_dask.py",
 ]

@@ -52,10 +52,10 @@ class AutoencoderTransformer(
     ----------
     {fitted_attributes}
 
-    code_mean_ : ndarray of shape (n_components_,)
+    code_mean_ : ndarray of shape (n_components,)
         Mean of the training codes. Only with `whiten`.
 
-    whitening_ : ndarray of shape (n_components_, n_components_)
+    whitening_ : ndarray of shape (n_components, n_components)
         The symmetric (ZCA) whitening matrix: :meth:`transform` returns
         ``(codes - code_mean_) @ whitening_``. Only with `whiten`.
 
