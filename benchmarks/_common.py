@@ -154,16 +154,16 @@ def hand_loop(
     """
     import torch
 
-    from skae._base import _torch_generator
     from skae._module import AutoencoderModule
+    from skae._torch import torch_generator
 
     if stream == "skae":
-        generator = _torch_generator(seed)
+        generator = torch_generator(seed)
     else:
         generator = torch.Generator().manual_seed(seed)
     module = AutoencoderModule(X.shape[1], 32, hidden_layer_sizes, generator=generator)
     if stream == "skae":
-        torch.randint(2**62, (1,), generator=generator)  # what _forked_rng draws
+        torch.randint(2**62, (1,), generator=generator)  # what forked_rng draws
     optimizer = torch.optim.Adam(module.parameters(), lr=1e-3, eps=1e-7, fused=True)
     criterion = torch.nn.BCEWithLogitsLoss()
     X = torch.from_numpy(X)

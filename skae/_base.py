@@ -5,28 +5,27 @@ schedule, the fit loop (through a skorch net), persistence and chunked
 inference. Each public estimator adds only its mixins and its own methods:
 :class:`~skae.AutoencoderTransformer` its ``transform`` and
 ``inverse_transform``, :class:`~skae.AutoencoderOutlierDetector` its
-``contamination`` and ``predict``.
+``contamination`` and ``predict``. What a fit sets and restores in torch's
+process-wide state, and the module prepared for inference, are in
+:mod:`skae._torch`.
 """
 
 import contextlib
 import copy
 import math
-import threading
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 from skorch.helper import predefined_split
 from skorch.history import History
-from torch.nn import functional as F
 
-from ._module import ACTIVATIONS, AutoencoderModule, decode_bound
+from ._module import ACTIVATIONS, AutoencoderModule
 from ._net import (
     ArrayDataset,
     AutoencoderNet,
@@ -36,6 +35,18 @@ from ._net import (
 )
 from ._optim import Adam
 from ._threads import inference_threads, n_threads, torch_threads
+from ._torch import (
+    Inference,
+    autocast_disabled,
+    build_module,
+    forked_rng,
+    resolve_device,
+    to_numpy,
+    to_torch,
+    torch_generator,
+    training_modes,
+    unavailable_cuda,
+)
 
 # Inference runs in chunks of rows whose layer activations fit in this many
 # bytes, so that a large X costs bounded temporary memory. Fewer, larger chunks
@@ -356,9 +367,9 @@ class _BaseAutoencoder(BaseEstimator):
         the validated `X`. A fit that fails leaves the estimator as it was.
         """
         continue_training = hasattr(self, "net_") and (incremental or self.warm_start)
-        with _restored_on_error(self), _training_modes():
+        with _restored_on_error(self), training_modes():
             module_params = self._module_params()
-            device = _resolve_device(self.device)
+            device = resolve_device(self.device)
             if (
                 self.noise_type == "masking"
                 and self.noise != "auto"
@@ -379,7 +390,7 @@ class _BaseAutoencoder(BaseEstimator):
             if X.dtype == np.float32 and not X.flags.c_contiguous:
                 X = np.ascontiguousarray(X)
             value_range = _value_range(X)
-            generator = _torch_generator(self.random_state)
+            generator = torch_generator(self.random_state)
             dataset = ArrayDataset(X)
             validation = None
             if self.early_stopping and not incremental:
@@ -402,7 +413,7 @@ class _BaseAutoencoder(BaseEstimator):
                 previous = self.net_
             else:
                 self.loss_ = self._check_loss(value_range)
-                module = _build_module(
+                module = build_module(
                     self._module_class, **module_params, generator=generator
                 )
                 previous = None
@@ -420,7 +431,7 @@ class _BaseAutoencoder(BaseEstimator):
             work = self.batch_size_ * module.n_weights()
             with torch_threads(n_threads(self.n_jobs, work)):
                 needed = module.draws_from_global_generator()
-                with _forked_rng(generator, device, needed=needed):
+                with forked_rng(generator, device, needed=needed):
                     self.net_.partial_fit(dataset, epochs=epochs)
             self._check_interrupted(epochs, len(previous.history) if previous else 0)
             # Drop the reference to the training data held by the split.
@@ -655,8 +666,8 @@ class _BaseAutoencoder(BaseEstimator):
             state["_net_state"] = {
                 "device": str(net.device),
                 "module_params": net.module_.get_params(),
-                "module": _to_numpy(net.module_.state_dict()),
-                "optimizer": _to_numpy(net.optimizer_.state_dict()),
+                "module": to_numpy(net.module_.state_dict()),
+                "optimizer": to_numpy(net.optimizer_.state_dict()),
                 "history": net.history.to_list(),
             }
         return state
@@ -668,20 +679,20 @@ class _BaseAutoencoder(BaseEstimator):
         if net_state is None:
             return
         device = net_state["device"]
-        if _unavailable_cuda(torch.device(device)):
+        if unavailable_cuda(torch.device(device)):
             device = "cpu"
         # Loaded as trainable tensors even inside torch.inference_mode() (a
         # model unpickled in serving code), so that warm_start can train on.
-        with _training_modes():
-            module = _build_module(
+        with training_modes():
+            module = build_module(
                 self._module_class,
                 **net_state["module_params"],
                 generator=torch.Generator(),
             )
-            module.load_state_dict(_to_torch(net_state["module"]))
+            module.load_state_dict(to_torch(net_state["module"]))
             self.net_ = self._build_net(module, device, generator=torch.Generator())
             self.net_.initialize()
-            self.net_.optimizer_.load_state_dict(_to_torch(net_state["optimizer"]))
+            self.net_.optimizer_.load_state_dict(to_torch(net_state["optimizer"]))
         self.net_.history = History(net_state["history"])
         self._prepare_inference()
 
@@ -696,7 +707,7 @@ class _BaseAutoencoder(BaseEstimator):
         place, see :attr:`_inference`).
         """
         module = self.net_.module_.eval()
-        self._prepared_inference = _Inference(module, self.loss_ == "bce")
+        self._prepared_inference = Inference(module, self.loss_ == "bce")
 
     @property
     def _inference(self):
@@ -744,7 +755,7 @@ class _BaseAutoencoder(BaseEstimator):
     def _infer(self, method, X, n_outputs, code_bound=None):
         """Apply the inference's `method` to `X` in chunks, in `X`'s float dtype.
 
-        `method` names one of :class:`_Inference`'s ``encode``, ``decode`` and
+        `method` names one of :class:`Inference`'s ``encode``, ``decode`` and
         ``negative_error``. Runs on the fitted weights directly, not through
         skorch's predict path, and never changes the fitted module, so that
         threads can share it. The output is checked for overflow unless
@@ -766,7 +777,7 @@ class _BaseAutoencoder(BaseEstimator):
             min(chunk, len(X)) * inference.n_weights,
             blas=device.type == "cpu",
         )
-        with threads, torch.inference_mode(), _autocast_disabled():
+        with threads, torch.inference_mode(), autocast_disabled():
             for start in range(0, X.shape[0], chunk):
                 x = as_tensor(X[start : start + chunk]).to(device)
                 target = out_tensor[start : start + chunk]
@@ -780,69 +791,6 @@ class _BaseAutoencoder(BaseEstimator):
         if overflow_possible:
             _check_finite(out, X)
         return out
-
-
-class _Inference:
-    """The fitted module ready for inference, in float32 and float64.
-
-    Holds what inference needs that does not depend on the rows: the forward
-    pass in each dtype (the graph's ``inference_module``: for the dense graph
-    on the CPU, NumPy's matrix product, see :class:`~skae._module.BlasForward`;
-    by default the module and a float64 copy of it), its width and weight
-    count, the decoder's bound, and the weights' in-place version, to tell
-    when they have changed since.
-    """
-
-    def __init__(self, module, sigmoid):
-        self.modules = {
-            np.dtype(dtype): module.inference_module(dtype)
-            for dtype in (np.float32, np.float64)
-        }
-        self.sigmoid = sigmoid
-        self.width = module.activation_width()
-        self.n_weights = module.n_weights()
-        self.decode_gain = module.decode_gain()
-        self._parameters = list(module.parameters())
-        self._version = self._weights_version()
-
-    def _weights_version(self):
-        # torch counts the in-place changes of each tensor; they only grow.
-        return sum(parameter._version for parameter in self._parameters)
-
-    def is_stale(self):
-        """Return whether the module's weights have changed in place since."""
-        return self._weights_version() != self._version
-
-    def decode_bound(self, code_bound):
-        """Bound the decoding of codes bounded by `code_bound` (see the module)."""
-        return decode_bound(self.decode_gain, code_bound)
-
-    def module(self, dtype):
-        return self.modules[np.dtype(dtype)]
-
-    def encode(self, module, x, out):
-        module.encode_into(x, out)
-
-    def decode(self, module, code, out):
-        module.decode_into(code, out, sigmoid=self.sigmoid)
-
-    def negative_error(self, module, x, out):
-        reconstruction = module(x)[0]
-        if self.sigmoid:
-            # Binary KL divergence: the cross-entropy less the entropy of x,
-            # with 0 log 0 = 0 so that x = 0 and x = 1 are exact. Outside
-            # [0, 1], that of the nearest bound plus the squared excess.
-            inside = x.clamp(0, 1)
-            error = F.binary_cross_entropy_with_logits(
-                reconstruction, inside, reduction="none"
-            )
-            error += torch.special.xlogy(inside, inside)
-            error += torch.special.xlogy(1 - inside, 1 - inside)
-            error.clamp_(min=0)
-            error += inside.sub_(x).square_()
-        else:
-            error = reconstruction.sub_(x).square_()
-        torch.mean(error, dim=1, out=out).neg_()
 
 
 def _check_finite(out, X):
@@ -875,106 +823,6 @@ def _restored_on_error(estimator):
         raise
 
 
-@contextlib.contextmanager
-def _training_modes():
-    """Track gradients in the tensors' own dtypes, whatever the caller's torch mode.
-
-    A fit inside ``torch.no_grad()`` or ``torch.inference_mode()`` (a pipeline
-    fitted within the user's own evaluation block) would otherwise fail deep
-    in torch ("element 0 of tensors does not require grad"), and a graph built
-    or loaded in inference mode would hold tensors that cannot be trained.
-    Inside ``torch.autocast`` it would train another model than the same
-    `random_state` gives outside, in bfloat16 or float16. These modes are
-    thread-local: no other thread is affected.
-    """
-    with torch.inference_mode(False), torch.enable_grad(), _autocast_disabled():
-        yield
-
-
-def _autocast_disabled():
-    """Run torch in the tensors' own dtypes inside a caller's ``torch.autocast``.
-
-    Outside one (the usual case) the context does nothing and costs nothing.
-    """
-    if not (torch.is_autocast_enabled("cpu") or torch.is_autocast_enabled("cuda")):
-        return contextlib.nullcontext()
-    stack = contextlib.ExitStack()
-    for device_type in ("cpu", "cuda"):
-        stack.enter_context(torch.autocast(device_type, enabled=False))
-    return stack
-
-
-# torch's default dtype is one setting for the whole process: the lock keeps
-# two fits in threads from restoring each other's value.
-_DEFAULT_DTYPE_LOCK = threading.Lock()
-
-
-def _build_module(module_class, **params):
-    """Build a graph in float32, in which skae trains, whatever torch's default dtype.
-
-    After ``torch.set_default_dtype(torch.float64)`` a graph would otherwise
-    hold float64 weights that training feeds float32 batches (a dtype error
-    deep in torch), initialised from other random numbers than under the
-    float32 default. The user's default is restored at once.
-    """
-    with _DEFAULT_DTYPE_LOCK:
-        default = torch.get_default_dtype()
-        torch.set_default_dtype(torch.float32)
-        try:
-            return module_class(**params)
-        finally:
-            torch.set_default_dtype(default)
-
-
-def _torch_generator(random_state):
-    """Return the torch generator a fit draws from, seeded from `random_state`.
-
-    In a fit, the validation split (with early stopping) and the initial
-    weights draw from it first, then :func:`_forked_rng` takes one number
-    from it to seed dropout, then every epoch draws its shuffle and noise.
-    """
-    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-    return torch.Generator().manual_seed(int(seed))
-
-
-# torch's global generator is one per process: fits that draw from it take
-# turns, or two in threads would interleave their draws (results that depend
-# on timing) and restore each other's saved state (the user's left changed).
-# Reentrant, for a fit started from another fit's callback.
-_GLOBAL_GENERATOR_LOCK = threading.RLock()
-
-
-@contextlib.contextmanager
-def _forked_rng(generator, device, *, needed=True):
-    """Seed torch's global generator from ``generator`` and restore it after.
-
-    Dropout and sampling draw from the global generator; forking it keeps
-    training reproducible while leaving the user's random state untouched.
-    One number is drawn from ``generator`` either way, so that what follows
-    does not depend on `needed`; without it (a graph that draws nothing from
-    the global generator) nothing else is done, and fits in threads run
-    side by side.
-    """
-    seed = int(torch.randint(2**62, (1,), generator=generator, device="cpu"))
-    if not needed:
-        yield
-        return
-    device = torch.device(device)
-    devices = []
-    if device.type == "cuda":
-        # The fit's own GPU, which need not be the current one ('cuda:1', or
-        # 'cuda:0' after torch.cuda.set_device(1)): torch.cuda.manual_seed
-        # would seed the current GPU and leave the fit's unseeded.
-        index = device.index
-        devices = [torch.cuda.current_device() if index is None else index]
-    with _GLOBAL_GENERATOR_LOCK, torch.random.fork_rng(devices=devices):
-        torch.default_generator.manual_seed(seed)
-        for index in devices:
-            # Filled in once CUDA is initialised, which fork_rng has done.
-            torch.cuda.default_generators[index].manual_seed(seed)
-        yield
-
-
 def _value_range(X):
     """Return ``(min, max)`` of `X`, which training must fit in float32."""
     low, high = float(X.min()), float(X.max())
@@ -986,27 +834,6 @@ def _value_range(X):
             "sklearn.preprocessing.StandardScaler."
         )
     return low, high
-
-
-def _resolve_device(device):
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    try:
-        parsed = torch.device(device)
-    except RuntimeError as exc:
-        raise ValueError(
-            f"device={device!r} is not a torch device; use 'cpu', 'cuda', 'cuda:N' "
-            "or 'auto'."
-        ) from exc
-    # Checked here, before any work, rather than left to torch's first transfer
-    # (an AssertionError "Torch not compiled with CUDA enabled" on a CPU build).
-    reason = _unavailable_cuda(parsed)
-    if reason:
-        raise ValueError(
-            f"device={device!r} but {reason}; use device='auto' to train on CUDA "
-            "where there is one and on the CPU elsewhere."
-        )
-    return device
 
 
 def _check_callback(item):
@@ -1025,39 +852,3 @@ def _check_callback(item):
             "callbacks must hold skorch callbacks (skorch.callbacks.Callback "
             f"instances or subclasses) or (name, callback) pairs; got {item!r}."
         )
-
-
-def _unavailable_cuda(device):
-    """Why torch cannot use the CUDA `device` here, or None when it can.
-
-    Also None for a device that is not CUDA.
-    """
-    if device.type != "cuda":
-        return None
-    if not torch.cuda.is_available():
-        return f"CUDA is not available to this torch ({torch.__version__})"
-    if device.index is not None and device.index >= torch.cuda.device_count():
-        return f"torch sees {torch.cuda.device_count()} CUDA device(s)"
-    return None
-
-
-def _to_numpy(tree):
-    """Copy a (nested) state dict with every tensor turned into a numpy array."""
-    if isinstance(tree, torch.Tensor):
-        return tree.detach().cpu().numpy().copy()
-    if isinstance(tree, dict):
-        return {key: _to_numpy(value) for key, value in tree.items()}
-    if isinstance(tree, (list, tuple)):
-        return type(tree)(_to_numpy(value) for value in tree)
-    return tree
-
-
-def _to_torch(tree):
-    """Inverse of :func:`_to_numpy`."""
-    if isinstance(tree, np.ndarray):
-        return torch.from_numpy(tree.copy())
-    if isinstance(tree, dict):
-        return {key: _to_torch(value) for key, value in tree.items()}
-    if isinstance(tree, (list, tuple)):
-        return type(tree)(_to_torch(value) for value in tree)
-    return tree

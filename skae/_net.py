@@ -309,7 +309,7 @@ class AutoencoderNet(NeuralNet):
             with torch.no_grad():
                 # The row's entropy, by _x_log_x: cheaper per element than
                 # torch.special.xlogy, which the inference path keeps for
-                # exactness (see _Inference.negative_error in _base.py).
+                # exactness (see Inference.negative_error in _torch.py).
                 rank = errors + (_x_log_x(y_true) + _x_log_x(1 - y_true)).mean(dim=1)
         else:
             errors = (reconstruction - y_true).square().mean(dim=1)

@@ -25,7 +25,7 @@ from sklearn.model_selection import GridSearchCV
 from skorch.callbacks import Callback, EarlyStopping
 from threadpoolctl import threadpool_limits
 
-from skae import AutoencoderOutlierDetector, AutoencoderTransformer, _base
+from skae import AutoencoderOutlierDetector, AutoencoderTransformer, _torch
 from skae._net import ArrayDataset
 
 
@@ -512,7 +512,7 @@ def test_a_fit_drawing_nothing_globally_runs_beside_one_that_does(X):
     held, release = threading.Event(), threading.Event()
 
     def hold():
-        with _base._GLOBAL_GENERATOR_LOCK:
+        with _torch.GLOBAL_GENERATOR_LOCK:
             held.set()
             release.wait(60)
 

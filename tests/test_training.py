@@ -12,8 +12,8 @@ from sklearn.model_selection import train_test_split
 from skorch.callbacks import Callback, LRScheduler
 
 from skae import AutoencoderTransformer
-from skae._base import _forked_rng, _torch_generator
 from skae._module import AutoencoderModule
+from skae._torch import forked_rng, torch_generator
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +35,9 @@ def _plain_torch_loop(X, hidden_layer_sizes, batch_size, epochs, random_state):
     skae initialises the module from its generator, draws once from it to
     seed dropout's global generator, then draws one permutation per epoch.
     """
-    generator = _torch_generator(random_state)
+    generator = torch_generator(random_state)
     module = AutoencoderModule(X.shape[1], 8, hidden_layer_sizes, generator=generator)
-    torch.randint(2**62, (1,), generator=generator)  # what _forked_rng draws
+    torch.randint(2**62, (1,), generator=generator)  # what forked_rng draws
     optimizer = torch.optim.Adam(module.parameters(), lr=1e-3, eps=1e-7, fused=True)
     criterion = torch.nn.BCEWithLogitsLoss()
     X = torch.from_numpy(X)
@@ -390,7 +390,7 @@ def test_dropout_seeds_and_restores_the_fits_gpu_not_the_current_one(
     monkeypatch.setattr(torch.cuda, "current_device", lambda: 1)
     monkeypatch.setattr(torch.random, "fork_rng", fork_rng)
     untouched = generators[1 - index].get_state()
-    with _forked_rng(torch.Generator().manual_seed(0), device):
+    with forked_rng(torch.Generator().manual_seed(0), device):
         pass
     seed = int(torch.randint(2**62, (1,), generator=torch.Generator().manual_seed(0)))
     assert forked == [[index]]
