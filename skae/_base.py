@@ -675,6 +675,9 @@ class _BaseAutoencoder(BaseEstimator):
     def __setstate__(self, state):
         state = dict(state)
         net_state = state.pop("_net_state", None)
+        # Saved before noise='auto' existed: noise was the number used.
+        if net_state is not None and "noise_" not in state:
+            state["noise_"] = state.get("noise", 0.0)
         super().__setstate__(state)
         if net_state is None:
             return

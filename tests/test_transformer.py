@@ -599,6 +599,20 @@ def test_pickled_state_holds_arrays_not_torch_objects(fitted):
     assert "net_" in vars(fitted)  # getstate must not strip the live estimator
 
 
+def test_a_model_pickled_before_auto_noise_loads_and_trains_on(fitted, digits):
+    # Files saved before noise='auto' hold no noise_: the number given is used.
+    X, _ = digits
+    state = fitted.__getstate__()
+    del state["noise_"]
+    state["noise"] = 0.0  # the default of those versions
+    old = AutoencoderTransformer.__new__(AutoencoderTransformer)
+    old.__setstate__(state)
+    assert old.noise_ == 0.0
+    assert old.net_.iterator_train__noise == 0.0
+    assert_array_equal(old.transform(X), fitted.transform(X))
+    old.set_params(warm_start=True, max_iter=1).fit(X)
+
+
 def test_pickle_keeps_the_optimizer_state(fitted):
     loaded = pickle.loads(pickle.dumps(fitted))
     before = fitted.net_.optimizer_.state_dict()["state"][0]["exp_avg"]
