@@ -12,6 +12,7 @@ process-wide state, and the module prepared for inference, are in
 
 import contextlib
 import copy
+import inspect
 import math
 import warnings
 from numbers import Integral, Real
@@ -25,7 +26,6 @@ from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 from skorch.helper import predefined_split
 from skorch.history import History
 
-from ._module import ACTIVATIONS, AutoencoderModule
 from ._net import (
     ArrayDataset,
     AutoencoderNet,
@@ -34,6 +34,7 @@ from ._net import (
     as_tensor,
 )
 from ._optim import Adam
+from ._parameters import make_init
 from ._threads import inference_threads, n_threads, torch_threads
 from ._torch import (
     Inference,
@@ -72,7 +73,7 @@ _AUTO_N_COMPONENTS = 32
 # could otherwise copy it (see the Benchmarks page, "Wide codes").
 _OVERCOMPLETE_NOISE = 0.5
 
-TRAINING_PARAMETERS_DOC = """\
+N_COMPONENTS_DOC = """\
     n_components : int or 'auto', default='auto'
         Size of the code. ``'auto'`` is 32, the classic Keras example's code,
         on data of 64 features or more, and half the features (at least one)
@@ -80,29 +81,11 @@ TRAINING_PARAMETERS_DOC = """\
         than the data can copy its input, and leaves ReLU units unused
         (columns of zeros). The size used is ``n_components_``. An int is
         used as given and may exceed the number of features.
+"""
 
-    hidden_layer_sizes : int or array-like of int, default=()
-        Widths of the encoder's hidden layers between the input and the code
-        (an int is one layer, as in ``MLPRegressor``). The decoder mirrors
-        them. The default has none, as in the classic Keras MNIST
-        autoencoder.
-
-    activation : {'relu', 'tanh', 'sigmoid', 'gelu'}, default='relu'
-        Activation of the hidden layers and of the code.
-
-    loss : {'auto', 'bce', 'mse'}, default='auto'
-        Reconstruction loss. ``'bce'`` is the binary cross-entropy with a
-        sigmoid output and needs data in [0, 1]; ``'mse'`` is the mean squared
-        error with a linear output. ``'auto'`` uses ``'bce'`` when every
-        training value lies in [0, 1] in float32, in which training runs (so
-        that a ``MinMaxScaler``'s float64 rounding just above 1 counts as 1),
-        and ``'mse'`` otherwise.
-
+TRAINING_PARAMETERS_DOC = """\
     alpha : float, default=0.0
         Strength of the L2 penalty (weight decay in Adam).
-
-    dropout : float, default=0.0
-        Dropout probability between hidden layers, during training only.
 
     noise : float or 'auto', default='auto'
         Corruption of the inputs during training only, which makes a denoising
@@ -203,6 +186,7 @@ TRAINING_PARAMETERS_DOC = """\
         ``1`` prints one line per epoch (epoch, training loss, seconds, and
         the validation loss with `early_stopping`); ``2`` also shows a progress
         bar within each epoch.
+
 """
 
 FITTED_ATTRIBUTES_DOC = """\
@@ -214,9 +198,6 @@ FITTED_ATTRIBUTES_DOC = """\
 
     n_components_ : int
         Size of the code (`n_components`, resolved).
-
-    loss_ : {'bce', 'mse'}
-        The loss that was used.
 
     batch_size_ : int
         The batch size that was used (`batch_size`, resolved).
@@ -247,10 +228,21 @@ FITTED_ATTRIBUTES_DOC = """\
 
 
 def fill_doc(cls):
-    """Put the shared parameter and attribute sections into a class docstring."""
+    """Put the shared sections into a class docstring.
+
+    ``{parameters}`` becomes `n_components`, the kind's parameters (the
+    ``_kind_doc`` of the class that declares the kind) and the training
+    parameters; ``{fitted_attributes}`` the fitted attributes every estimator
+    has and then the kind's (its ``_kind_attributes_doc``).
+    """
+    kind = cls._kind()
     cls.__doc__ = cls.__doc__.replace(
-        "    {training_parameters}\n", TRAINING_PARAMETERS_DOC
-    ).replace("    {fitted_attributes}\n", FITTED_ATTRIBUTES_DOC)
+        "    {parameters}\n",
+        N_COMPONENTS_DOC + "\n" + kind._kind_doc + "\n" + TRAINING_PARAMETERS_DOC,
+    ).replace(
+        "    {fitted_attributes}\n",
+        FITTED_ATTRIBUTES_DOC + "\n" + kind._kind_attributes_doc,
+    )
     return cls
 
 
@@ -259,103 +251,128 @@ def _auto_n_components(n_features):
     return min(_AUTO_N_COMPONENTS, max(1, n_features // 2))
 
 
+# The training parameters every kind of autoencoder takes, with their defaults
+# and constraints; each kind and each role declares its own the same way.
+TRAINING_PARAMETERS = {
+    "alpha": 0.0,
+    "noise": "auto",
+    "noise_type": "gaussian",
+    "activity_regularization": 0.0,
+    "batch_size": "auto",
+    "learning_rate_init": 1e-3,
+    "max_iter": "auto",
+    "tol": 1e-4,
+    "early_stopping": False,
+    "validation_fraction": 0.1,
+    "n_iter_no_change": 10,
+    "warm_start": False,
+    "callbacks": None,
+    "n_jobs": None,
+    "random_state": None,
+    "device": "cpu",
+    "verbose": 0,
+}
+
+TRAINING_CONSTRAINTS = {
+    "n_components": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+    "alpha": [Interval(Real, 0, None, closed="left")],
+    "noise": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+    "noise_type": [StrOptions({"gaussian", "masking"})],
+    "activity_regularization": [Interval(Real, 0, None, closed="left")],
+    "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+    "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+    "max_iter": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    "warm_start": ["boolean"],
+    "callbacks": [None, "array-like"],
+    "n_jobs": [
+        None,
+        Interval(Integral, 1, None, closed="left"),
+        Interval(Integral, None, -1, closed="right"),
+    ],
+    "random_state": ["random_state"],
+    "device": [str],
+    "verbose": ["verbose"],
+}
+
+# The reconstruction loss of the deterministic kinds (dense, tied ...), whose
+# fit the base runs by default; a kind with a likelihood of its own (the
+# variational one) declares that instead.
+LOSS_PARAMETERS = {"loss": "auto"}
+LOSS_CONSTRAINTS = {"loss": [StrOptions({"auto", "bce", "mse"})]}
+LOSS_DOC = """\
+    loss : {'auto', 'bce', 'mse'}, default='auto'
+        Reconstruction loss. ``'bce'`` is the binary cross-entropy with a
+        sigmoid output and needs data in [0, 1]; ``'mse'`` is the mean squared
+        error with a linear output. ``'auto'`` uses ``'bce'`` when every
+        training value lies in [0, 1] in float32, in which training runs (so
+        that a ``MinMaxScaler``'s float64 rounding just above 1 counts as 1),
+        and ``'mse'`` otherwise.
+"""
+LOSS_ATTRIBUTES_DOC = """\
+    loss_ : {'bce', 'mse'}
+        The loss that was used.
+"""
+
+
+def check_hidden_layer_sizes(value):
+    """Return `hidden_layer_sizes` as a tuple of positive ints, or raise."""
+    sizes = tuple(np.atleast_1d(value).tolist())
+    if not all(isinstance(size, Integral) and size > 0 for size in sizes):
+        raise ValueError(
+            f"hidden_layer_sizes must contain positive integers only, got {value!r}."
+        )
+    return sizes
+
+
 class _BaseAutoencoder(BaseEstimator):
     """Base of skae's estimators: parameters, training, persistence, inference.
 
-    Not for direct use: subclasses add their mixins and public methods.
-    A subclass with another torch graph names it in ``_module_class`` (a
-    :class:`~skae._module.BaseAutoencoderModule`) and builds its arguments
-    in :meth:`_module_params`.
+    Not for direct use. An estimator is a kind of autoencoder in a role. The
+    kind names its torch graph in ``_module_class`` (a
+    :class:`~skae._module.BaseAutoencoderModule`) and declares its parameters
+    in ``_kind_parameters`` and ``_kind_constraints`` (documented in
+    ``_kind_doc``); those the graph's constructor takes are passed to it. The
+    role (transformer, detector) declares its own in ``_role_parameters`` and
+    ``_role_constraints``. Every estimator takes `n_components`, its kind's
+    parameters, the training parameters and its role's, and no other: its
+    ``__init__`` is written from them (:func:`~skae._parameters.make_init`).
     """
 
-    _module_class = AutoencoderModule
+    _module_class = None
+    _kind_parameters: dict = {}
+    _kind_constraints: dict = {}
+    _kind_doc = ""
+    _kind_attributes_doc = ""
+    _role_parameters: dict = {}
+    _role_constraints: dict = {}
 
-    _parameter_constraints: dict = {
-        "n_components": [
-            Interval(Integral, 1, None, closed="left"),
-            StrOptions({"auto"}),
-        ],
-        "hidden_layer_sizes": [
-            "array-like",
-            Interval(Integral, 1, None, closed="left"),
-        ],
-        "activation": [StrOptions(set(ACTIVATIONS))],
-        "loss": [StrOptions({"auto", "bce", "mse"})],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
-        "noise": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
-        "noise_type": [StrOptions({"gaussian", "masking"})],
-        "activity_regularization": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [
-            Interval(Integral, 1, None, closed="left"),
-            StrOptions({"auto"}),
-        ],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "max_iter": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "warm_start": ["boolean"],
-        "callbacks": [None, "array-like"],
-        "n_jobs": [
-            None,
-            Interval(Integral, 1, None, closed="left"),
-            Interval(Integral, None, -1, closed="right"),
-        ],
-        "random_state": ["random_state"],
-        "device": [str],
-        "verbose": ["verbose"],
-    }
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        kind = cls._kind()
+        cls._parameter_constraints = {
+            **TRAINING_CONSTRAINTS,
+            **kind._kind_constraints,
+            **cls._role_constraints,
+        }
+        if "__init__" not in vars(cls):
+            cls.__init__ = make_init(
+                {
+                    "n_components": "auto",
+                    **kind._kind_parameters,
+                    **TRAINING_PARAMETERS,
+                    **cls._role_parameters,
+                }
+            )
+            cls.__init__.__qualname__ = f"{cls.__qualname__}.__init__"
 
-    def __init__(
-        self,
-        n_components="auto",
-        *,
-        hidden_layer_sizes=(),
-        activation="relu",
-        loss="auto",
-        alpha=0.0,
-        dropout=0.0,
-        noise="auto",
-        noise_type="gaussian",
-        activity_regularization=0.0,
-        batch_size="auto",
-        learning_rate_init=1e-3,
-        max_iter="auto",
-        tol=1e-4,
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=10,
-        warm_start=False,
-        callbacks=None,
-        n_jobs=None,
-        random_state=None,
-        device="cpu",
-        verbose=0,
-    ):
-        self.n_components = n_components
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.loss = loss
-        self.alpha = alpha
-        self.dropout = dropout
-        self.noise = noise
-        self.noise_type = noise_type
-        self.activity_regularization = activity_regularization
-        self.batch_size = batch_size
-        self.learning_rate_init = learning_rate_init
-        self.max_iter = max_iter
-        self.tol = tol
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.warm_start = warm_start
-        self.callbacks = callbacks
-        self.n_jobs = n_jobs
-        self.random_state = random_state
-        self.device = device
-        self.verbose = verbose
+    @classmethod
+    def _kind(cls):
+        """Return the class that declares this estimator's kind: itself."""
+        return cls
 
     # --- training ------------------------------------------------------------
 
@@ -405,14 +422,13 @@ class _BaseAutoencoder(BaseEstimator):
             if module_params.get("n_components") == "auto":
                 module_params["n_components"] = _auto_n_components(X.shape[1])
             self.noise_ = self._resolve_noise(module_params, X.shape[1])
+            self._resolve_output(module_params, X, value_range, continue_training)
             if continue_training:
                 self._check_same_network(module_params)
-                self._check_loss(value_range, fitted=self.loss_)
                 # Train a copy, so that a failed fit leaves the fitted net intact.
                 module = copy.deepcopy(self.net_.module_)
                 previous = self.net_
             else:
-                self.loss_ = self._check_loss(value_range)
                 module = build_module(
                     self._module_class, **module_params, generator=generator
                 )
@@ -463,22 +479,17 @@ class _BaseAutoencoder(BaseEstimator):
         return batch_size, epochs
 
     def _module_params(self):
-        """Return the graph's arguments from the parameters (``n_features`` later)."""
-        hidden_layer_sizes = tuple(np.atleast_1d(self.hidden_layer_sizes).tolist())
-        if not all(
-            isinstance(size, Integral) and size > 0 for size in hidden_layer_sizes
-        ):
-            raise ValueError(
-                "hidden_layer_sizes must contain positive integers only, got "
-                f"{self.hidden_layer_sizes!r}."
-            )
-        return {
-            "n_features": None,  # set from the data
-            "n_components": self.n_components,
-            "hidden_layer_sizes": hidden_layer_sizes,
-            "activation": self.activation,
-            "dropout": self.dropout,
-        }
+        """Return the graph's arguments: the kind's parameters its graph takes.
+
+        ``n_features`` is set from the data later; a kind overrides this to
+        check or convert its values.
+        """
+        arguments = inspect.signature(self._module_class).parameters
+        params = {"n_features": None, "n_components": self.n_components}
+        for name in self._kind()._kind_parameters:
+            if name in arguments:
+                params[name] = getattr(self, name)
+        return params
 
     def _check_same_network(self, module_params):
         fitted = self.net_.module_.get_params()
@@ -536,6 +547,17 @@ class _BaseAutoencoder(BaseEstimator):
             group["lr"], group["weight_decay"] = default["lr"], default["weight_decay"]
         self.net_.history = History(previous.history)
 
+    def _resolve_output(self, module_params, X, value_range, continuing):
+        """Choose the loss from the data: ``loss_``, for the deterministic kinds.
+
+        A kind with a likelihood of its own overrides this (and
+        :meth:`_criterion`, :meth:`_sigmoid_output`), setting its fitted
+        attribute and the graph's arguments that depend on the data.
+        """
+        self.loss_ = self._check_loss(
+            value_range, fitted=self.loss_ if continuing else None
+        )
+
     def _check_loss(self, value_range, fitted=None):
         if fitted is not None and self.loss not in ("auto", fitted):
             raise ValueError(
@@ -559,6 +581,14 @@ class _BaseAutoencoder(BaseEstimator):
             )
         return loss
 
+    def _criterion(self):
+        """Return the training criterion's class (the graph may replace it)."""
+        return torch.nn.BCEWithLogitsLoss if self.loss_ == "bce" else torch.nn.MSELoss
+
+    def _sigmoid_output(self):
+        """Return whether the decoder's output is a logit to squash by a sigmoid."""
+        return self.loss_ == "bce"
+
     def _loss_options(self):
         """Options of the training loss: none here; the outlier detector trims it."""
         return {}
@@ -572,12 +602,9 @@ class _BaseAutoencoder(BaseEstimator):
         incremental=False,
         **loss_options,
     ):
-        criterion = (
-            torch.nn.BCEWithLogitsLoss if self.loss_ == "bce" else torch.nn.MSELoss
-        )
         return AutoencoderNet(
             module=module,
-            criterion=criterion,
+            criterion=self._criterion(),
             optimizer=Adam,
             lr=self.learning_rate_init,
             optimizer__eps=1e-7,
@@ -710,7 +737,7 @@ class _BaseAutoencoder(BaseEstimator):
         place, see :attr:`_inference`).
         """
         module = self.net_.module_.eval()
-        self._prepared_inference = Inference(module, self.loss_ == "bce")
+        self._prepared_inference = Inference(module, self._sigmoid_output())
 
     @property
     def _inference(self):
@@ -752,7 +779,10 @@ class _BaseAutoencoder(BaseEstimator):
         scores : ndarray of shape (n_samples,)
             Minus the mean per-feature reconstruction error of each sample.
         """
-        X = self._validate_rows(X)
+        return self._score_rows(self._validate_rows(X))
+
+    def _score_rows(self, X):
+        """Return the scores of :meth:`score_samples` for the validated `X`."""
         return self._infer("negative_error", X, None)
 
     def _infer(self, method, X, n_outputs, code_bound=None):

@@ -15,14 +15,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from ._base import _BaseAutoencoder, _check_finite, _restored_on_error, fill_doc
 from ._transformer import AutoencoderTransformer
 
-# What the detector adds to the transformer: parameters and fitted attributes.
-_OWN_PARAMETERS = (
-    "contamination",
-    "support_fraction",
-    "code_weight",
-    "novelty",
-    "calibration_cv",
-)
+# What the detector fits beyond its autoencoder.
 _OWN_ATTRIBUTES = (
     "offset_",
     "code_location_",
@@ -58,7 +51,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
 
     Parameters
     ----------
-    {training_parameters}
+    {parameters}
 
     contamination : 'auto' or float, default='auto'
         Where ``offset_`` lies among the scores. A float in (0, 0.5] is the
@@ -178,13 +171,19 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
     (4, 8)
     """
 
-    # The transformer that autoencoder_ is. The detector trains its graph,
-    # from the same parameters: a detector on another graph names only that
-    # graph's transformer here.
-    _transformer_class = AutoencoderTransformer
+    # The autoencoder that autoencoder_ is, whose kind the detector trains:
+    # its graph, its parameters and its scores. A detector on another kind
+    # names only that kind's transformer here.
+    _autoencoder_class = AutoencoderTransformer
 
-    _parameter_constraints: dict = {
-        **_BaseAutoencoder._parameter_constraints,
+    _role_parameters = {
+        "contamination": "auto",
+        "support_fraction": 1.0,
+        "code_weight": 0.0,
+        "novelty": True,
+        "calibration_cv": "auto",
+    }
+    _role_constraints = {
         "contamination": [
             StrOptions({"auto"}),
             Interval(Real, 0, 0.5, closed="right"),
@@ -198,66 +197,10 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         ],
     }
 
-    def __init__(
-        self,
-        n_components="auto",
-        *,
-        hidden_layer_sizes=(),
-        activation="relu",
-        loss="auto",
-        alpha=0.0,
-        dropout=0.0,
-        noise="auto",
-        noise_type="gaussian",
-        activity_regularization=0.0,
-        batch_size="auto",
-        learning_rate_init=1e-3,
-        max_iter="auto",
-        tol=1e-4,
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=10,
-        warm_start=False,
-        callbacks=None,
-        n_jobs=None,
-        random_state=None,
-        device="cpu",
-        verbose=0,
-        contamination="auto",
-        support_fraction=1.0,
-        code_weight=0.0,
-        novelty=True,
-        calibration_cv="auto",
-    ):
-        super().__init__(
-            n_components,
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            loss=loss,
-            alpha=alpha,
-            dropout=dropout,
-            noise=noise,
-            noise_type=noise_type,
-            activity_regularization=activity_regularization,
-            batch_size=batch_size,
-            learning_rate_init=learning_rate_init,
-            max_iter=max_iter,
-            tol=tol,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change,
-            warm_start=warm_start,
-            callbacks=callbacks,
-            n_jobs=n_jobs,
-            random_state=random_state,
-            device=device,
-            verbose=verbose,
-        )
-        self.contamination = contamination
-        self.support_fraction = support_fraction
-        self.code_weight = code_weight
-        self.novelty = novelty
-        self.calibration_cv = calibration_cv
+    @classmethod
+    def _kind(cls):
+        """Return the class that declares this detector's kind: its autoencoder's."""
+        return cls._autoencoder_class
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -294,7 +237,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             # does after fit.
             self._code_weight = self.code_weight
             # The training scores, with the errors and codes computed once.
-            scores = self._infer("negative_error", X, None)
+            scores = self._score_rows(X)
             codes = self._infer("encode", X, self._n_features_out)
             self._fit_codes(codes, -scores)
             if self._code_weight:
@@ -378,14 +321,39 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         # network that has learnt something (a longer warm-up did no better).
         return {"support_fraction": self.support_fraction, "warm_up_epochs": 1}
 
+    # What depends on the kind is the autoencoder's: the graph, its arguments,
+    # the loss and the scores.
+
     @property
     def _module_class(self):
-        return self._transformer_class._module_class
+        return self._autoencoder_class._module_class
+
+    def _as_autoencoder(self):
+        """Return this detector as its autoencoder: the same state, the kind's methods.
+
+        What the autoencoder's methods set (the loss chosen at fit, say) is
+        set on the detector.
+        """
+        autoencoder = object.__new__(self._autoencoder_class)
+        autoencoder.__dict__ = self.__dict__
+        return autoencoder
 
     def _module_params(self):
-        # The detector shares the transformer's parameters, so the
-        # transformer's mapping of them to its graph's arguments applies.
-        return self._transformer_class._module_params(self)
+        return self._as_autoencoder()._module_params()
+
+    def _resolve_output(self, module_params, X, value_range, continuing):
+        self._as_autoencoder()._resolve_output(
+            module_params, X, value_range, continuing
+        )
+
+    def _criterion(self):
+        return self._as_autoencoder()._criterion()
+
+    def _sigmoid_output(self):
+        return self._as_autoencoder()._sigmoid_output()
+
+    def _score_rows(self, X):
+        return self._as_autoencoder()._score_rows(X)
 
     def _fit_codes(self, codes, errors):
         """Fit the Gaussian of the training codes and the scale of its distances."""
@@ -431,7 +399,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             Minus the reconstruction error (and code distance) of each sample.
         """
         X = self._validate_rows(X)
-        scores = self._infer("negative_error", X, None)
+        scores = self._score_rows(X)
         if self._code_weight:
             codes = self._infer("encode", X, self._n_features_out)
             self._add_code_term(scores, codes, X)
@@ -483,14 +451,15 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
     def autoencoder_(self):
         check_is_fitted(self)
         params = self.get_params(deep=False)
-        for name in _OWN_PARAMETERS:
+        for name in self._role_parameters:
             del params[name]
-        autoencoder = self._transformer_class(**params)
+        autoencoder = self._autoencoder_class(**params)
         # Share the fitted network and state, without copying or refitting.
         fitted = {
             name: value
             for name, value in vars(self).items()
-            if name not in params and name not in _OWN_PARAMETERS + _OWN_ATTRIBUTES
+            if name not in params
+            and name not in (*self._role_parameters, *_OWN_ATTRIBUTES)
         }
         autoencoder.__dict__.update(fitted)
         return autoencoder

@@ -1,156 +1,54 @@
 """AutoencoderTransformer: the autoencoder as a scikit-learn transformer."""
 
+from numbers import Integral, Real
+
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._base import _BaseAutoencoder, fill_doc
+from ._base import (
+    LOSS_ATTRIBUTES_DOC,
+    LOSS_CONSTRAINTS,
+    LOSS_DOC,
+    LOSS_PARAMETERS,
+    _BaseAutoencoder,
+    check_hidden_layer_sizes,
+    fill_doc,
+)
+from ._module import ACTIVATIONS, AutoencoderModule
 from ._whiten import fit_whitening
 
 # Rows converted to float32 at a time to encode integer training data (a uint8
 # memmap) for whitening, so that it is never copied whole.
 _WHITENING_CHUNK = 2**16
 
+DENSE_DOC = """\
+    hidden_layer_sizes : int or array-like of int, default=()
+        Widths of the encoder's hidden layers between the input and the code
+        (an int is one layer, as in ``MLPRegressor``). The decoder mirrors
+        them. The default has none, as in the classic Keras MNIST
+        autoencoder.
 
-@fill_doc
-class AutoencoderTransformer(
+    activation : {'relu', 'tanh', 'sigmoid', 'gelu'}, default='relu'
+        Activation of the hidden layers and of the code.
+
+    dropout : float, default=0.0
+        Dropout probability between hidden layers, during training only.
+"""
+
+
+class _BaseTransformer(
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, _BaseAutoencoder
 ):
-    """Fully connected autoencoder as a scikit-learn transformer.
+    """The transformer's role over any kind: codes, decoding, whitening.
 
-    The encoder maps each sample to a code of ``n_components`` values
-    (:meth:`transform`); the decoder maps codes back to the input space
-    (:meth:`inverse_transform`). Both are trained together to reconstruct the
-    input, with PyTorch through a skorch net.
-
-    The network defaults to the classic Keras autoencoder of MNIST:
-    ``n_features -> 32 (relu) -> n_features (sigmoid)``, Glorot-uniform
-    initialisation, Adam, binary cross-entropy; on 60,000 samples it trains
-    that example's schedule (batches of 256, 50 epochs), and on fewer samples
-    long enough to converge (see `batch_size` and `max_iter`).
-
-    Parameters
-    ----------
-    {training_parameters}
-
-    whiten : bool, default=False
-        Return whitened codes from :meth:`transform`: centred, decorrelated
-        and of unit variance over the training data, as
-        :class:`~sklearn.decomposition.PCA` offers; directions that vary less
-        than a hundredth of the largest variance are scaled as that floor,
-        not brought to unit variance. Autoencoder codes have no scale of their
-        own, and a linear model with a loose tolerance or few iterations stops
-        early on badly conditioned features; whitened codes suit it.
-        Distance-based models (k nearest neighbours) can lose by it: it gives
-        directions in which the codes barely vary the weight of the others
-        (see the Benchmarks page, "Wide codes"). :meth:`inverse_transform`
-        undoes it before decoding. The whitening is fitted on the codes of
-        the data :meth:`fit` trains on; ``partial_fit`` fits it again on each
-        chunk's codes.
-
-    Attributes
-    ----------
-    {fitted_attributes}
-
-    code_mean_ : ndarray of shape (n_components,)
-        Mean of the training codes. Only with `whiten`.
-
-    whitening_ : ndarray of shape (n_components, n_components)
-        The symmetric (ZCA) whitening matrix: :meth:`transform` returns
-        ``(codes - code_mean_) @ whitening_``. Only with `whiten`.
-
-    See Also
-    --------
-    AutoencoderOutlierDetector : The same autoencoder as an outlier detector.
-    sklearn.decomposition.PCA : Linear dimensionality reduction.
-    sklearn.neural_network.MLPRegressor : Multi-layer perceptron regressor.
-
-    Notes
-    -----
-    Training runs in float32 whatever the input dtype; inference runs in the
-    input's float dtype (float32 or float64) and returns that dtype. Other
-    dtypes (integers such as uint8 images, float16) are inferred in float32,
-    the precision the network was trained in, where scikit-learn's
-    :class:`~sklearn.decomposition.PCA` would return float64.
-
-    :meth:`score` is minus the mean reconstruction error, so a search over
-    ``n_components`` by score alone always prefers the largest code. To choose
-    the code size for a task, search it inside a :class:`~sklearn.pipeline.Pipeline`
-    that ends with a classifier or regressor.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_digits
-    >>> from skae import AutoencoderTransformer
-    >>> X, _ = load_digits(return_X_y=True)
-    >>> X = X / 16
-    >>> autoencoder = AutoencoderTransformer(n_components=8, max_iter=2, random_state=0)
-    >>> codes = autoencoder.fit_transform(X)
-    >>> codes.shape
-    (1797, 8)
-    >>> autoencoder.inverse_transform(codes).shape
-    (1797, 64)
-    >>> autoencoder.loss_
-    'bce'
+    A kind's transformer subclasses it and declares its kind (see
+    :class:`~skae._base._BaseAutoencoder`).
     """
 
-    _parameter_constraints: dict = {
-        **_BaseAutoencoder._parameter_constraints,
-        "whiten": ["boolean"],
-    }
-
-    def __init__(
-        self,
-        n_components="auto",
-        *,
-        hidden_layer_sizes=(),
-        activation="relu",
-        loss="auto",
-        alpha=0.0,
-        dropout=0.0,
-        noise="auto",
-        noise_type="gaussian",
-        activity_regularization=0.0,
-        batch_size="auto",
-        learning_rate_init=1e-3,
-        max_iter="auto",
-        tol=1e-4,
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=10,
-        warm_start=False,
-        callbacks=None,
-        n_jobs=None,
-        random_state=None,
-        device="cpu",
-        verbose=0,
-        whiten=False,
-    ):
-        super().__init__(
-            n_components,
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            loss=loss,
-            alpha=alpha,
-            dropout=dropout,
-            noise=noise,
-            noise_type=noise_type,
-            activity_regularization=activity_regularization,
-            batch_size=batch_size,
-            learning_rate_init=learning_rate_init,
-            max_iter=max_iter,
-            tol=tol,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change,
-            warm_start=warm_start,
-            callbacks=callbacks,
-            n_jobs=n_jobs,
-            random_state=random_state,
-            device=device,
-            verbose=verbose,
-        )
-        self.whiten = whiten
+    _role_parameters = {"whiten": False}
+    _role_constraints = {"whiten": ["boolean"]}
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -300,3 +198,109 @@ class AutoencoderTransformer(
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+@fill_doc
+class AutoencoderTransformer(_BaseTransformer):
+    """Fully connected autoencoder as a scikit-learn transformer.
+
+    The encoder maps each sample to a code of ``n_components`` values
+    (:meth:`transform`); the decoder maps codes back to the input space
+    (:meth:`inverse_transform`). Both are trained together to reconstruct the
+    input, with PyTorch through a skorch net.
+
+    The network defaults to the classic Keras autoencoder of MNIST:
+    ``n_features -> 32 (relu) -> n_features (sigmoid)``, Glorot-uniform
+    initialisation, Adam, binary cross-entropy; on 60,000 samples it trains
+    that example's schedule (batches of 256, 50 epochs), and on fewer samples
+    long enough to converge (see `batch_size` and `max_iter`).
+
+    Parameters
+    ----------
+    {parameters}
+
+    whiten : bool, default=False
+        Return whitened codes from :meth:`transform`: centred, decorrelated
+        and of unit variance over the training data, as
+        :class:`~sklearn.decomposition.PCA` offers; directions that vary less
+        than a hundredth of the largest variance are scaled as that floor,
+        not brought to unit variance. Autoencoder codes have no scale of their
+        own, and a linear model with a loose tolerance or few iterations stops
+        early on badly conditioned features; whitened codes suit it.
+        Distance-based models (k nearest neighbours) can lose by it: it gives
+        directions in which the codes barely vary the weight of the others
+        (see the Benchmarks page, "Wide codes"). :meth:`inverse_transform`
+        undoes it before decoding. The whitening is fitted on the codes of
+        the data :meth:`fit` trains on; ``partial_fit`` fits it again on each
+        chunk's codes.
+
+    Attributes
+    ----------
+    {fitted_attributes}
+
+    code_mean_ : ndarray of shape (n_components,)
+        Mean of the training codes. Only with `whiten`.
+
+    whitening_ : ndarray of shape (n_components, n_components)
+        The symmetric (ZCA) whitening matrix: :meth:`transform` returns
+        ``(codes - code_mean_) @ whitening_``. Only with `whiten`.
+
+    See Also
+    --------
+    AutoencoderOutlierDetector : The same autoencoder as an outlier detector.
+    sklearn.decomposition.PCA : Linear dimensionality reduction.
+    sklearn.neural_network.MLPRegressor : Multi-layer perceptron regressor.
+
+    Notes
+    -----
+    Training runs in float32 whatever the input dtype; inference runs in the
+    input's float dtype (float32 or float64) and returns that dtype. Other
+    dtypes (integers such as uint8 images, float16) are inferred in float32,
+    the precision the network was trained in, where scikit-learn's
+    :class:`~sklearn.decomposition.PCA` would return float64.
+
+    :meth:`score` is minus the mean reconstruction error, so a search over
+    ``n_components`` by score alone always prefers the largest code. To choose
+    the code size for a task, search it inside a :class:`~sklearn.pipeline.Pipeline`
+    that ends with a classifier or regressor.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import AutoencoderTransformer
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> X = X / 16
+    >>> autoencoder = AutoencoderTransformer(n_components=8, max_iter=2, random_state=0)
+    >>> codes = autoencoder.fit_transform(X)
+    >>> codes.shape
+    (1797, 8)
+    >>> autoencoder.inverse_transform(codes).shape
+    (1797, 64)
+    >>> autoencoder.loss_
+    'bce'
+    """
+
+    # The dense kind: the graph's arguments and the reconstruction loss.
+    _module_class = AutoencoderModule
+    _kind_parameters = {
+        "hidden_layer_sizes": (),
+        "activation": "relu",
+        "dropout": 0.0,
+        **LOSS_PARAMETERS,
+    }
+    _kind_constraints = {
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        **LOSS_CONSTRAINTS,
+    }
+    _kind_doc = DENSE_DOC + "\n" + LOSS_DOC
+    _kind_attributes_doc = LOSS_ATTRIBUTES_DOC
+
+    def _module_params(self):
+        params = super()._module_params()
+        params["hidden_layer_sizes"] = check_hidden_layer_sizes(self.hidden_layer_sizes)
+        return params

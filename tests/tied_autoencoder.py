@@ -2,17 +2,19 @@
 
 What a new graph takes, tested in ``test_module.py`` and ``test_common.py``:
 a :class:`~skae._module.BaseAutoencoderModule` with an ``encoder`` and a
-``decoder``, and an estimator that names it and builds its arguments.
+``decoder``, and an estimator that names it and declares its parameters.
 Training, inference in both dtypes, persistence and the estimator checks
 come from the base.
 """
 
 import torch
+from sklearn.utils._param_validation import StrOptions
 from torch import nn
 from torch.nn import functional as F
 
-from skae import AutoencoderTransformer
+from skae._base import LOSS_CONSTRAINTS, LOSS_PARAMETERS
 from skae._module import ACTIVATIONS, BaseAutoencoderModule
+from skae._transformer import _BaseTransformer
 
 
 class TransposedLinear(nn.Module):
@@ -45,14 +47,12 @@ class TiedModule(BaseAutoencoderModule):
         nn.init.zeros_(self.decoder.bias)
 
 
-class TiedAutoencoderTransformer(AutoencoderTransformer):
-    """AutoencoderTransformer on the tied graph (`hidden_layer_sizes` unused)."""
+class TiedAutoencoderTransformer(_BaseTransformer):
+    """AutoencoderTransformer on the tied graph: its activation and loss only."""
 
     _module_class = TiedModule
-
-    def _module_params(self):
-        return {
-            "n_features": None,
-            "n_components": self.n_components,
-            "activation": self.activation,
-        }
+    _kind_parameters = {"activation": "relu", **LOSS_PARAMETERS}
+    _kind_constraints = {
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        **LOSS_CONSTRAINTS,
+    }

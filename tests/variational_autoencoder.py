@@ -11,8 +11,10 @@ public estimator.
 import torch
 from torch import nn
 
-from skae import AutoencoderOutlierDetector, AutoencoderTransformer
+from skae import AutoencoderOutlierDetector
+from skae._base import LOSS_CONSTRAINTS, LOSS_PARAMETERS
 from skae._module import BaseAutoencoderModule
+from skae._transformer import _BaseTransformer
 
 
 class VariationalModule(BaseAutoencoderModule):
@@ -41,16 +43,15 @@ class VariationalModule(BaseAutoencoderModule):
         return self.decoder(sample), mean, 0.5 * divergence.mean() / self.n_features
 
 
-class VariationalAutoencoderTransformer(AutoencoderTransformer):
-    """AutoencoderTransformer on the variational graph (only `n_components`)."""
+class VariationalAutoencoderTransformer(_BaseTransformer):
+    """AutoencoderTransformer on the variational graph: its loss only."""
 
     _module_class = VariationalModule
-
-    def _module_params(self):
-        return {"n_features": None, "n_components": self.n_components}
+    _kind_parameters = LOSS_PARAMETERS
+    _kind_constraints = LOSS_CONSTRAINTS
 
 
 class VariationalOutlierDetector(AutoencoderOutlierDetector):
     """AutoencoderOutlierDetector on the variational graph."""
 
-    _transformer_class = VariationalAutoencoderTransformer
+    _autoencoder_class = VariationalAutoencoderTransformer
