@@ -2,7 +2,13 @@
 
 from ._outlier import AutoencoderOutlierDetector
 from ._transformer import AutoencoderTransformer
+from ._variational import VariationalAutoencoder
 
 __version__ = "0.2.0.dev0"
 
-__all__ = ["AutoencoderOutlierDetector", "AutoencoderTransformer", "__version__"]
+__all__ = [
+    "AutoencoderOutlierDetector",
+    "AutoencoderTransformer",
+    "VariationalAutoencoder",
+    "__version__",
+]

@@ -785,18 +785,20 @@ class _BaseAutoencoder(BaseEstimator):
         """Return the scores of :meth:`score_samples` for the validated `X`."""
         return self._infer("negative_error", X, None)
 
-    def _infer(self, method, X, n_outputs, code_bound=None):
+    def _infer(self, method, X, n_outputs, code_bound=None, repeats=1):
         """Apply the inference's `method` to `X` in chunks, in `X`'s float dtype.
 
         `method` names one of :class:`Inference`'s ``encode``, ``decode`` and
-        ``negative_error``. Runs on the fitted weights directly, not through
+        ``negative_error``, or is a function of ``(module, x, out)`` that
+        passes each row through the graph `repeats` times (chunks are sized
+        for that). Runs on the fitted weights directly, not through
         skorch's predict path, and never changes the fitted module, so that
         threads can share it. The output is checked for overflow unless
         `code_bound`, a bound on the magnitude of codes being decoded, bounds
         it far below the dtype's largest value.
         """
         inference = self._inference
-        function = getattr(inference, method)
+        function = getattr(inference, method) if isinstance(method, str) else method
         bound = None if code_bound is None else inference.decode_bound(code_bound)
         module = inference.module(X.dtype)
         device = torch.device(self.net_.device)
@@ -804,10 +806,10 @@ class _BaseAutoencoder(BaseEstimator):
         out = np.empty(shape, dtype=X.dtype)
         out_tensor = torch.from_numpy(out)
         X = np.ascontiguousarray(X)
-        chunk = max(1, _INFERENCE_BUDGET // (inference.width * out.itemsize))
+        chunk = max(1, _INFERENCE_BUDGET // (repeats * inference.width * out.itemsize))
         threads = inference_threads(
             self.n_jobs,
-            min(chunk, len(X)) * inference.n_weights,
+            min(chunk, len(X)) * repeats * inference.n_weights,
             blas=device.type == "cpu",
         )
         with threads, torch.inference_mode(), autocast_disabled():

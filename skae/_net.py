@@ -278,18 +278,26 @@ class AutoencoderNet(NeuralNet):
     def get_loss(self, y_pred, y_true, X=None, training=False):
         reconstruction, code, *penalty = y_pred
         y_true = to_tensor(y_true, device=self.device)
-        if (
+        trimmed = (
             training
             and self.support_fraction < 1
             and len(self.history) > self.warm_up_epochs
-        ):
-            loss = self._trimmed_loss(reconstruction, y_true)
+        )
+        if isinstance(self.criterion_, GraphLikelihood):
+            # The graph's own likelihood and divergence, row by row.
+            rows = self.module_.negative_log_likelihood(reconstruction, y_true)
+            if penalty:
+                rows = rows + penalty[0]
+            loss = self._trim(rows, rows.detach()) if trimmed else rows.mean()
         else:
-            loss = self.criterion_(reconstruction, y_true)
+            if trimmed:
+                loss = self._trimmed_loss(reconstruction, y_true)
+            else:
+                loss = self.criterion_(reconstruction, y_true)
+            if penalty:  # the graph's own term, e.g. a variational one's divergence
+                loss = loss + penalty[0].mean()
         if self.activity_regularization:
             loss = loss + self.activity_regularization * code.abs().sum(dim=1).mean()
-        if penalty:  # the graph's own term, e.g. a variational one's divergence
-            loss = loss + penalty[0]
         return loss
 
     def _trimmed_loss(self, reconstruction, y_true):
@@ -314,6 +322,10 @@ class AutoencoderNet(NeuralNet):
         else:
             errors = (reconstruction - y_true).square().mean(dim=1)
             rank = errors.detach()
+        return self._trim(errors, rank)
+
+    def _trim(self, errors, rank):
+        """Average `errors` over the `support_fraction` rows of lowest `rank`."""
         n_kept = max(1, math.ceil(self.support_fraction * len(errors)))
         kept = torch.topk(rank, n_kept, largest=False, sorted=False).indices
         return errors[kept].mean()
@@ -322,6 +334,15 @@ class AutoencoderNet(NeuralNet):
 def _x_log_x(x):
     """``x log x``, 0 at 0 (the log of 0 is taken as that of 1e-12)."""
     return x * x.clamp_min(1e-12).log()
+
+
+class GraphLikelihood(torch.nn.Module):
+    """The criterion of a graph that has a likelihood of its own.
+
+    :meth:`AutoencoderNet.get_loss` then takes each row's loss from the
+    graph's ``negative_log_likelihood`` (and the divergence its forward
+    returns); this criterion only marks that, and holds nothing.
+    """
 
 
 class BestWeightsEarlyStopping(EarlyStopping):
