@@ -3,6 +3,7 @@
 from ._outlier import AutoencoderOutlierDetector
 from ._transformer import AutoencoderTransformer
 from ._variational import VariationalAutoencoder
+from ._variational_outlier import VariationalOutlierDetector
 
 __version__ = "0.2.0.dev0"
 
@@ -10,5 +11,6 @@ __all__ = [
     "AutoencoderOutlierDetector",
     "AutoencoderTransformer",
     "VariationalAutoencoder",
+    "VariationalOutlierDetector",
     "__version__",
 ]

@@ -233,9 +233,14 @@ def fill_doc(cls):
     ``{parameters}`` becomes `n_components`, the kind's parameters (the
     ``_kind_doc`` of the class that declares the kind) and the training
     parameters; ``{fitted_attributes}`` the fitted attributes every estimator
-    has and then the kind's (its ``_kind_attributes_doc``).
+    has and then the kind's (its ``_kind_attributes_doc``);
+    ``{role_parameters}`` and ``{role_attributes}`` the role's ``_role_doc``
+    and ``_role_attributes_doc``.
     """
     kind = cls._kind()
+    cls.__doc__ = cls.__doc__.replace(
+        "    {role_parameters}\n", getattr(cls, "_role_doc", "")
+    ).replace("    {role_attributes}\n", getattr(cls, "_role_attributes_doc", ""))
     cls.__doc__ = cls.__doc__.replace(
         "    {parameters}\n",
         N_COMPONENTS_DOC + "\n" + kind._kind_doc + "\n" + TRAINING_PARAMETERS_DOC,
@@ -432,6 +437,7 @@ class _BaseAutoencoder(BaseEstimator):
                 module = build_module(
                     self._module_class, **module_params, generator=generator
                 )
+                self._initialize_module(module, X)
                 previous = None
             self.net_ = self._build_net(
                 module,
@@ -580,6 +586,9 @@ class _BaseAutoencoder(BaseEstimator):
                 "sklearn.preprocessing.MinMaxScaler, or use loss='mse'."
             )
         return loss
+
+    def _initialize_module(self, module, X):
+        """Start a new graph from the data where the kind does: not here."""
 
     def _criterion(self):
         """Return the training criterion's class (the graph may replace it)."""

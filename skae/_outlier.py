@@ -24,35 +24,7 @@ _OWN_ATTRIBUTES = (
     "_code_weight",
 )
 
-# calibration_cv='auto': cross-fitting below this many training rows, where a
-# single held-out fifth would leave too few scores to place a small quantile.
-_CROSS_FIT_BELOW = 5000
-_AUTO_FOLDS = 5
-_AUTO_HELD_OUT = 0.2
-
-
-@fill_doc
-class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
-    """Outlier and novelty detection by an autoencoder's reconstruction error.
-
-    An autoencoder trained on normal data reconstructs normal samples well
-    and unusual ones badly. :meth:`score_samples` is minus each sample's
-    reconstruction error (higher is more normal), optionally plus how unusual
-    its code is (`code_weight`), :meth:`decision_function`
-    shifts it by ``offset_`` so that outliers are negative, and
-    :meth:`predict` labels inliers 1 and outliers -1, like
-    :class:`~sklearn.ensemble.IsolationForest` and
-    :class:`~sklearn.neighbors.LocalOutlierFactor` with ``novelty=True``.
-
-    It trains the same network as :class:`AutoencoderTransformer`, with the
-    same parameters and defaults (and optionally a loss that leaves out the
-    rows it reconstructs worst, `support_fraction`), and exposes it as
-    ``autoencoder_``.
-
-    Parameters
-    ----------
-    {parameters}
-
+DETECTOR_PARAMETERS_DOC = """\
     contamination : 'auto' or float, default='auto'
         Where ``offset_`` lies among the scores. A float in (0, 0.5] is the
         expected fraction of outliers: with `novelty` (the default),
@@ -118,9 +90,9 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         0.3 raised the mean one-class ROC AUC by about 0.003, on MNIST it
         lowered it (see the benchmarks page). The weight set at :meth:`fit`
         is the one ``offset_`` is set with and the one scoring uses.
+"""
 
-    Attributes
-    ----------
+DETECTOR_ATTRIBUTES_DOC = """\
     offset_ : float
         Offset used to define the decision function from the raw scores:
         ``decision_function = score_samples - offset_``.
@@ -134,6 +106,42 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
     code_scale_ : float
         Standard deviation of the training reconstruction errors over that of
         the training codes' distances; 0 when the distances do not vary.
+"""
+
+# calibration_cv='auto': cross-fitting below this many training rows, where a
+# single held-out fifth would leave too few scores to place a small quantile.
+_CROSS_FIT_BELOW = 5000
+_AUTO_FOLDS = 5
+_AUTO_HELD_OUT = 0.2
+
+
+@fill_doc
+class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
+    """Outlier and novelty detection by an autoencoder's reconstruction error.
+
+    An autoencoder trained on normal data reconstructs normal samples well
+    and unusual ones badly. :meth:`score_samples` is minus each sample's
+    reconstruction error (higher is more normal), optionally plus how unusual
+    its code is (`code_weight`), :meth:`decision_function`
+    shifts it by ``offset_`` so that outliers are negative, and
+    :meth:`predict` labels inliers 1 and outliers -1, like
+    :class:`~sklearn.ensemble.IsolationForest` and
+    :class:`~sklearn.neighbors.LocalOutlierFactor` with ``novelty=True``.
+
+    It trains the same network as :class:`AutoencoderTransformer`, with the
+    same parameters and defaults (and optionally a loss that leaves out the
+    rows it reconstructs worst, `support_fraction`), and exposes it as
+    ``autoencoder_``.
+
+    Parameters
+    ----------
+    {parameters}
+
+    {role_parameters}
+
+    Attributes
+    ----------
+    {role_attributes}
 
     autoencoder_ : AutoencoderTransformer
         The fitted autoencoder, sharing this detector's network: its
@@ -176,6 +184,8 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
     # names only that kind's transformer here.
     _autoencoder_class = AutoencoderTransformer
 
+    _role_doc = DETECTOR_PARAMETERS_DOC
+    _role_attributes_doc = DETECTOR_ATTRIBUTES_DOC
     _role_parameters = {
         "contamination": "auto",
         "support_fraction": 1.0,

@@ -23,6 +23,8 @@ _LOG_2PI = math.log(2 * math.pi)
 # (the mean feature variance), so that a constant feature cannot send the
 # likelihood to infinity.
 _LOG_VARIANCE_FLOOR = math.log(1e-6)
+# The Bernoulli decoder starts at its features' log-odds, clipped to this.
+_BERNOULLI_EPS = 1e-3
 
 
 class VariationalModule(BaseAutoencoderModule):
@@ -100,6 +102,29 @@ class VariationalModule(BaseAutoencoderModule):
                 nn.init.zeros_(layer.bias)
         if hasattr(self, "log_noise_variance"):
             nn.init.zeros_(self.log_noise_variance)
+
+    def initialize_output(self, mean, variance):
+        """Start the decoder at each feature's `mean` and `variance` (arrays).
+
+        Its output bias becomes the mean (its log-odds for the Bernoulli
+        likelihoods, as Burda et al. start theirs), and a Gaussian
+        likelihood's noise variance the feature's variance, floored (their
+        mean with one shared), as factor analysis starts: training then
+        only has to learn what the code explains.
+        """
+        mean = torch.as_tensor(mean, dtype=torch.float32)
+        variance = torch.as_tensor(variance, dtype=torch.float32)
+        bias = self.decoder[-1].bias
+        with torch.no_grad():
+            if hasattr(self, "log_noise_variance"):
+                bias.copy_(self._standardize(mean))
+                variance = variance / self.scale**2
+                if self.likelihood == "isotropic_gaussian":
+                    variance = variance.mean(dim=0, keepdim=True)
+                log_variance = variance.log().clamp_min(_LOG_VARIANCE_FLOOR)
+                self.log_noise_variance.copy_(log_variance)
+            else:
+                bias.copy_(torch.logit(mean, eps=_BERNOULLI_EPS))
 
     def posterior(self, X):
         """Return the mean and log-variance of the posterior of each row."""
@@ -189,19 +214,20 @@ class VariationalModule(BaseAutoencoderModule):
         """Write the likelihood's mean given `code` into `out` (`sigmoid` unused)."""
         out.copy_(self.mean(self.decoder(code)))
 
-    def log_likelihood_into(self, X, out, *, n_samples, generator):
+    def log_likelihood_into(self, X, out, *, noise):
         """Write each row's importance-sampled log-likelihood into `out`.
 
-        The bound of Burda et al. (2016) with `n_samples` codes drawn from
-        the posterior of each row: ``log mean_k p(x, z_k) / q(z_k | x)``, in
-        nats; one sample gives the evidence lower bound. The draws come from
-        `generator`, on the CPU.
+        The bound of Burda et al. (2016) with one code per row of `noise`
+        (standard normal draws of shape ``(n_samples, n_components)``) drawn
+        from each row's posterior: ``log mean_k p(x, z_k) / q(z_k | x)``, in
+        nats; one sample gives the evidence lower bound. Every row uses the
+        same draws, so that its estimate depends on the row alone, not on
+        the others or their order.
         """
         mean, log_variance = self.posterior(X)
         n_rows, n_components = mean.shape
-        noise = torch.randn(
-            (n_samples, n_rows, n_components), generator=generator, dtype=X.dtype
-        ).to(X.device)
+        n_samples = len(noise)
+        noise = noise.to(dtype=X.dtype, device=X.device)[:, None, :]
         code = mean + noise * (0.5 * log_variance).exp()
         log_prior = -0.5 * (code.square() + _LOG_2PI).sum(dim=2)
         log_posterior = -0.5 * (noise.square() + log_variance + _LOG_2PI).sum(dim=2)

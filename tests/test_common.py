@@ -4,10 +4,15 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from tied_autoencoder import TiedAutoencoderTransformer
 from variational_autoencoder import (
     VariationalAutoencoderTransformer,
-    VariationalOutlierDetector,
+    VariationalTestOutlierDetector,
 )
 
-from skae import AutoencoderOutlierDetector, AutoencoderTransformer
+from skae import (
+    AutoencoderOutlierDetector,
+    AutoencoderTransformer,
+    VariationalAutoencoder,
+    VariationalOutlierDetector,
+)
 
 TRANSFORMERS = [
     AutoencoderTransformer(max_iter=5, random_state=0),
@@ -38,6 +43,23 @@ TRANSFORMERS = [
     # other graphs, as new estimators would bring them
     TiedAutoencoderTransformer(n_components=4, max_iter=5, random_state=0),
     VariationalAutoencoderTransformer(n_components=4, max_iter=5, random_state=0),
+    # the variational autoencoder: defaults (the checks' data is Gaussian),
+    # a deeper one on one shared variance with early stopping, and the
+    # continuous Bernoulli (the checks give it data in [0, 1] where they can)
+    VariationalAutoencoder(max_iter=5, random_state=0),
+    VariationalAutoencoder(
+        n_components=4,
+        hidden_layer_sizes=(16, 8),
+        likelihood="isotropic_gaussian",
+        early_stopping=True,
+        n_iter_no_change=2,
+        n_importance_samples=3,
+        max_iter=5,
+        random_state=0,
+    ),
+    VariationalAutoencoder(
+        n_components=16, noise=0.1, whiten=True, max_iter=5, random_state=0
+    ),
 ]
 
 DETECTORS = [
@@ -73,7 +95,18 @@ DETECTORS = [
     # a code wider than the checks' data: auto noise
     AutoencoderOutlierDetector(n_components=16, max_iter=5, random_state=0),
     # another graph
-    VariationalOutlierDetector(n_components=4, max_iter=5, random_state=0),
+    VariationalTestOutlierDetector(n_components=4, max_iter=5, random_state=0),
+    # the variational autoencoder's likelihood as the score
+    VariationalOutlierDetector(max_iter=5, random_state=0),
+    VariationalOutlierDetector(
+        n_components=4,
+        contamination=0.1,
+        code_weight=1.0,
+        support_fraction=0.8,
+        n_importance_samples=5,
+        max_iter=5,
+        random_state=0,
+    ),
 ]
 
 

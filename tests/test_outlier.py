@@ -16,7 +16,7 @@ from sklearn.preprocessing import MinMaxScaler
 from variational_autoencoder import (
     VariationalAutoencoderTransformer,
     VariationalModule,
-    VariationalOutlierDetector,
+    VariationalTestOutlierDetector,
 )
 
 from skae import AutoencoderOutlierDetector, AutoencoderTransformer
@@ -448,7 +448,9 @@ def test_a_detector_on_another_graph_exposes_and_pickles_that_graphs_autoencoder
     digits,
 ):
     X, X_test, _, _ = digits
-    detector = VariationalOutlierDetector(n_components=4, max_iter=5, random_state=0)
+    detector = VariationalTestOutlierDetector(
+        n_components=4, max_iter=5, random_state=0
+    )
     autoencoder = detector.fit(X).autoencoder_
     assert isinstance(autoencoder, VariationalAutoencoderTransformer)
     loaded = pickle.loads(pickle.dumps(autoencoder))
@@ -462,7 +464,7 @@ def test_a_detector_on_another_graph_exposes_and_pickles_that_graphs_autoencoder
 
 def test_a_detector_takes_its_graph_and_its_arguments_from_its_transformer():
     # Naming the transformer is all it takes: the two cannot disagree.
-    detector = VariationalOutlierDetector(n_components=3)
+    detector = VariationalTestOutlierDetector(n_components=3)
     transformer = VariationalAutoencoderTransformer(n_components=3)
     assert detector._module_class is VariationalModule
     assert detector._module_params() == transformer._module_params()

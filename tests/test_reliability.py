@@ -25,7 +25,13 @@ from sklearn.model_selection import GridSearchCV
 from skorch.callbacks import Callback, EarlyStopping
 from threadpoolctl import threadpool_limits
 
-from skae import AutoencoderOutlierDetector, AutoencoderTransformer, _torch
+from skae import (
+    AutoencoderOutlierDetector,
+    AutoencoderTransformer,
+    VariationalAutoencoder,
+    VariationalOutlierDetector,
+    _torch,
+)
 from skae._net import ArrayDataset
 
 
@@ -47,6 +53,25 @@ def detector(X):
     ).fit(X)
 
 
+@pytest.fixture(scope="module")
+def vae(X):
+    return VariationalAutoencoder(
+        n_components=8, hidden_layer_sizes=(16,), max_iter=5, random_state=0
+    ).fit(X)
+
+
+@pytest.fixture(scope="module")
+def vae_detector(X):
+    return VariationalOutlierDetector(
+        n_components=8,
+        hidden_layer_sizes=(16,),
+        max_iter=5,
+        contamination=0.1,
+        code_weight=0.5,
+        random_state=0,
+    ).fit(X)
+
+
 # --- persistence ------------------------------------------------------------------
 
 
@@ -54,6 +79,12 @@ def detector(X):
 ESTIMATORS = [
     ("fitted", "transform", "skae._transformer.AutoencoderTransformer"),
     ("detector", "decision_function", "skae._outlier.AutoencoderOutlierDetector"),
+    ("vae", "score_samples", "skae._variational.VariationalAutoencoder"),
+    (
+        "vae_detector",
+        "decision_function",
+        "skae._variational_outlier.VariationalOutlierDetector",
+    ),
 ]
 
 
@@ -226,7 +257,7 @@ def _finite_input(X):
 )
 @given(data=st.data())
 def test_hostile_input_to_fitted_methods_works_or_raises_a_clear_error(
-    fitted, detector, data
+    fitted, detector, vae, vae_detector, data
 ):
     model, method = data.draw(
         st.sampled_from(
@@ -237,6 +268,10 @@ def test_hostile_input_to_fitted_methods_works_or_raises_a_clear_error(
                 (detector, "score_samples"),
                 (detector, "decision_function"),
                 (detector, "predict"),
+                (vae, "transform"),
+                (vae, "inverse_transform"),
+                (vae, "score_samples"),
+                (vae_detector, "decision_function"),
             ]
         )
     )
@@ -252,7 +287,13 @@ def test_hostile_input_to_fitted_methods_works_or_raises_a_clear_error(
 
 
 @pytest.mark.parametrize(
-    "Estimator", [AutoencoderTransformer, AutoencoderOutlierDetector]
+    "Estimator",
+    [
+        AutoencoderTransformer,
+        AutoencoderOutlierDetector,
+        VariationalAutoencoder,
+        VariationalOutlierDetector,
+    ],
 )
 @pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")
 @pytest.mark.filterwarnings("ignore:invalid value encountered in reduce:RuntimeWarning")
@@ -383,7 +424,13 @@ TORCH_SETTINGS_CASES = [
 
 
 @pytest.mark.parametrize(
-    "Estimator", [AutoencoderTransformer, AutoencoderOutlierDetector]
+    "Estimator",
+    [
+        AutoencoderTransformer,
+        AutoencoderOutlierDetector,
+        VariationalAutoencoder,
+        VariationalOutlierDetector,
+    ],
 )
 @pytest.mark.parametrize(
     "mode",

@@ -51,7 +51,7 @@ class VariationalAutoencoderTransformer(_BaseTransformer):
     _kind_constraints = LOSS_CONSTRAINTS
 
 
-class VariationalOutlierDetector(AutoencoderOutlierDetector):
+class VariationalTestOutlierDetector(AutoencoderOutlierDetector):
     """AutoencoderOutlierDetector on the variational graph."""
 
     _autoencoder_class = VariationalAutoencoderTransformer
