@@ -1,0 +1,186 @@
+"""Every estimator takes only parameters that change what it does.
+
+Each parameter of each estimator (the public ones and the test graphs') is
+changed from its default, alone or with what makes it matter (dropout needs
+a hidden layer), and the fit must then differ in something observable: the
+weights, the scores, the history, a fitted attribute, the threads, what it
+prints or an error. A parameter the estimator ignored would leave it all the
+same; a new parameter without an entry here fails.
+"""
+
+import contextlib
+import inspect
+import io
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import load_digits
+from skorch.callbacks import Callback
+from tied_autoencoder import TiedAutoencoderTransformer, TiedModule
+from variational_autoencoder import (
+    VariationalAutoencoderTransformer,
+    VariationalTestOutlierDetector,
+)
+
+from skae import (
+    AutoencoderOutlierDetector,
+    AutoencoderTransformer,
+    VariationalAutoencoder,
+    VariationalOutlierDetector,
+)
+
+
+class ThreadRecorder(Callback):
+    """Record torch's thread count during training."""
+
+    def __init__(self, threads=None):
+        self.threads = threads
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.threads = torch.get_num_threads()
+
+
+# name: (changed value, other parameters it needs to matter)
+CHANGES = {
+    "n_components": (3, {}),
+    "hidden_layer_sizes": ((8,), {}),
+    "activation": ("tanh", {}),
+    "dropout": (0.5, {"hidden_layer_sizes": (8,)}),
+    "loss": ("mse", {}),
+    "likelihood": ("gaussian", {}),
+    "n_importance_samples": (2, {}),
+    "alpha": (0.5, {}),
+    "noise": (0.3, {}),
+    "noise_type": ("masking", {"noise": 0.3}),
+    "activity_regularization": (0.5, {}),
+    "batch_size": (7, {}),
+    "learning_rate_init": (0.05, {}),
+    "max_iter": (2, {}),
+    "tol": (100.0, {"early_stopping": True, "n_iter_no_change": 1}),
+    "early_stopping": (True, {}),
+    "validation_fraction": (0.5, {"early_stopping": True}),
+    "n_iter_no_change": (1, {"early_stopping": True, "tol": 100.0}),
+    "warm_start": (True, {}),
+    "callbacks": (((("recorder", ThreadRecorder()),)), {}),
+    "n_jobs": (2, {"callbacks": (("recorder", ThreadRecorder()),)}),
+    "random_state": (1, {}),
+    "device": ("cuda" if not torch.cuda.is_available() else "cpu", {}),
+    "verbose": (1, {}),
+    "whiten": (True, {}),
+    "contamination": (0.2, {}),
+    "support_fraction": (0.5, {}),
+    "code_weight": (1.0, {}),
+    "novelty": (False, {}),
+    "calibration_cv": (3, {}),
+}
+
+ESTIMATORS = [
+    AutoencoderTransformer,
+    AutoencoderOutlierDetector,
+    VariationalAutoencoder,
+    VariationalOutlierDetector,
+    TiedAutoencoderTransformer,
+    VariationalAutoencoderTransformer,
+    VariationalTestOutlierDetector,
+]
+
+# Small and fast; where an estimator has them, a small hidden layer and two
+# calibration folds.
+BASE = {"n_components": 4, "max_iter": 4, "random_state": 0}
+SMALL = {"hidden_layer_sizes": (16,), "calibration_cv": 2}
+
+
+@pytest.fixture(scope="module")
+def X():
+    return load_digits().data[:120] / 16
+
+
+def _observe(estimator, X):
+    """Return what a fit of `estimator` on `X` (twice with warm_start) shows."""
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):
+            estimator.fit(X)
+            if estimator.warm_start:
+                estimator.fit(X)
+    except ValueError as error:
+        return ("error", str(error))
+    net = estimator.net_
+    observed = [
+        printed.getvalue(),
+        str(net.device),
+        estimator.loss_curve_,
+        estimator.validation_loss_curve_,
+        sorted(name for name, _ in net.callbacks_),
+        [getattr(callback, "threads", None) for _, callback in net.callbacks_],
+        [
+            value.detach().numpy().tobytes()
+            for value in net.module_.state_dict().values()
+        ],
+        estimator.score_samples(X).tobytes(),
+        sorted(name for name in vars(estimator) if name.endswith("_")),
+    ]
+    if hasattr(estimator, "decision_function"):
+        observed.append(estimator.decision_function(X).tobytes())
+    if hasattr(estimator, "transform"):
+        observed.append(estimator.transform(X).tobytes())
+    return observed
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS, ids=lambda cls: cls.__name__)
+def test_every_parameter_changes_the_fit(Estimator, X):
+    names = Estimator().get_params()
+    missing = set(names) - set(CHANGES)
+    assert not missing, f"no entry in CHANGES for {sorted(missing)}"
+    base = {**BASE, **{name: value for name, value in SMALL.items() if name in names}}
+    cache = {}
+    ignored = []
+    for name in names:
+        value, context = CHANGES[name]
+        params = {**base, **context}
+        key = repr(sorted(params.items()))
+        if key not in cache:
+            cache[key] = _observe(Estimator(**params), X)
+        if _observe(Estimator(**{**params, name: value}), X) == cache[key]:
+            ignored.append(name)
+    assert not ignored, f"{Estimator.__name__} ignores {ignored}"
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS, ids=lambda cls: cls.__name__)
+def test_every_parameter_has_constraints(Estimator):
+    assert set(Estimator().get_params()) == set(Estimator._parameter_constraints)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS, ids=lambda cls: cls.__name__)
+def test_kind_parameters_that_name_graph_arguments_reach_the_graph(Estimator, X):
+    module_class = Estimator._module_class
+    if not isinstance(module_class, type):  # a detector's: its autoencoder's
+        module_class = Estimator._autoencoder_class._module_class
+    arguments = set(inspect.signature(module_class).parameters)
+    estimator = Estimator(**BASE).fit(X)
+    fitted = estimator.net_.module_.get_params()
+    for name in estimator._kind()._kind_parameters:
+        if name in arguments and name != "likelihood":  # resolved from 'auto'
+            value = getattr(estimator, name)
+            assert fitted[name] == (tuple(value) if name.endswith("sizes") else value)
+
+
+def test_the_tied_graph_takes_no_hidden_layers():
+    assert "hidden_layer_sizes" not in TiedAutoencoderTransformer().get_params()
+    assert "hidden_layer_sizes" not in inspect.signature(TiedModule).parameters
+
+
+def test_a_wrong_argument_is_python_s_type_error():
+    with pytest.raises(TypeError, match="got an unexpected keyword argument 'foo'"):
+        AutoencoderTransformer(foo=1)
+    with pytest.raises(TypeError, match="too many positional arguments"):
+        AutoencoderTransformer(8, ())
+    assert np.all(
+        [
+            parameter.kind == parameter.KEYWORD_ONLY
+            for parameter in list(
+                inspect.signature(AutoencoderTransformer).parameters.values()
+            )[1:]
+        ]
+    )
