@@ -66,9 +66,12 @@ class BaseAutoencoderModule(nn.Module):
     arguments, which it stores under the same names (as estimators store
     their parameters) and which must rebuild it. Its ``forward`` returns
     ``(reconstruction, code)``, or ``(reconstruction, code, penalty)`` with a
-    scalar added to the training loss (a variational graph's divergence).
-    An estimator names its graph in ``_module_class`` and maps its parameters
-    to the graph's arguments in ``_module_params``; training, persistence and
+    penalty (a scalar, or one value per row) added to the training loss (a
+    variational graph's divergence). A graph with a likelihood of its own
+    also has ``negative_log_likelihood(output, X)``, one value per row (see
+    :class:`~skae._variational_module.VariationalModule`). An estimator names
+    its graph in ``_module_class`` and declares the parameters its
+    constructor takes in ``_kind_parameters``; training, persistence and
     inference need nothing else.
     The defaults here are generic; a graph overrides them where it can do
     better, as :class:`AutoencoderModule` does for speed.
