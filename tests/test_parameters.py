@@ -65,7 +65,8 @@ CHANGES = {
     "callbacks": (((("recorder", ThreadRecorder()),)), {}),
     "n_jobs": (2, {"callbacks": (("recorder", ThreadRecorder()),)}),
     "random_state": (1, {}),
-    "device": ("cuda" if not torch.cuda.is_available() else "cpu", {}),
+    # Without CUDA a ValueError at fit, with it another device.
+    "device": ("cuda", {}),
     "verbose": (1, {}),
     "whiten": (True, {}),
     "contamination": (0.2, {}),
