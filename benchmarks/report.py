@@ -461,6 +461,71 @@ def wide_codes_table(dataset):
         print(f"| {row} | {values} |")
 
 
+def likelihood_table():
+    result = _load("likelihood")
+    if result is None or "datasets" not in result:
+        return
+    print(
+        f"Load average {result['load_at_start']:.2f} at the start "
+        f"({result['date'][:10]}). Test bits per dimension (lower is better) "
+        "and fit seconds.\n"
+    )
+    for dataset, part in result["datasets"].items():
+        print(
+            f"\n**{part['description']}**: {part['train_rows']} training rows, "
+            f"{part['test_rows']} test rows, {part['levels']} levels.\n"
+        )
+        rows = part["rows"]
+        codes = sorted(next(iter(rows.values())), key=int)
+        print("| model | " + " | ".join(f"code {k}" for k in codes) + " |")
+        print("|---|" + "---:|" * len(codes))
+        for name, cells in rows.items():
+            values = " | ".join(
+                f"{cells[k]['bits_per_dim']:.3f} ({cells[k]['fit_seconds']:.0f} s)"
+                for k in codes
+            )
+            print(f"| {name} | {values} |")
+
+
+def binarized_table():
+    result = _load("likelihood")
+    if result is None or "binarized_mnist" not in result:
+        return
+    part = result["binarized_mnist"]
+    burda = part["burda_2016"]
+    print(f"{part['description']}; {part['network']}.\n")
+    print("| model | epochs | test NLL (nats) |")
+    print("|---|---:|---:|")
+    print(
+        f"| skae `VariationalAutoencoder`, the best epoch of {part['epochs']} by "
+        f"validation ELBO; {part['importance_samples']} importance samples on "
+        f"{part['test_images']} test images | {part['best_epoch']} | "
+        f"{part['test_nll_nats']:.2f} |"
+    )
+    for name in ("VAE", "IWAE k=50"):
+        print(
+            f"| Burda et al. (2016), {name}, {burda['train_images']:,} training "
+            f"images, all test images, 5,000 samples | 3,280 | {burda[name]} |"
+        )
+
+
+def likelihood_speed_table():
+    result = _load("likelihood")
+    if result is None or "speed" not in result:
+        return
+    part = result["speed"]
+    print(
+        f"{part['data']}; {part['network']}; batch {part['batch_size']}; "
+        f"{part['repeats']} fits of {part['epochs_per_repeat']} epochs each.\n"
+    )
+    print("| skae s/epoch | hand loop s/epoch | ratio |")
+    print("|---:|---:|---:|")
+    print(
+        f"| {part['skae_seconds_per_epoch']:.3f} | "
+        f"{part['hand_loop_seconds_per_epoch']:.3f} | {part['ratio']:.2f} |"
+    )
+
+
 TABLES = {
     **{
         f"compare_pca_{dataset}": (compare_table, f"compare_pca_{dataset}")
@@ -482,6 +547,9 @@ TABLES = {
         f"classifier_wide_{dataset}": (wide_codes_table, dataset)
         for dataset in ("digits", "mnist", "fashion-mnist")
     },
+    "likelihood": (likelihood_table,),
+    "likelihood_binarized": (binarized_table,),
+    "likelihood_speed": (likelihood_speed_table,),
     "speed": (speed_table,),
     "profile": (profile_table,),
     "memory": (memory_table,),
