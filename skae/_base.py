@@ -412,7 +412,10 @@ class _BaseAutoencoder(BaseEstimator):
             if X.dtype == np.float32 and not X.flags.c_contiguous:
                 X = np.ascontiguousarray(X)
             value_range = _value_range(X)
-            generator = torch_generator(self.random_state)
+            generator = torch_generator(
+                self.random_state,
+                epochs_done=len(self.net_.history) if continue_training else 0,
+            )
             dataset = ArrayDataset(X)
             validation = None
             if self.early_stopping and not incremental:

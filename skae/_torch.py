@@ -132,15 +132,18 @@ def build_module(module_class, **params):
             torch.set_default_dtype(default)
 
 
-def torch_generator(random_state):
+def torch_generator(random_state, epochs_done=0):
     """Return the torch generator a fit draws from, seeded from `random_state`.
 
     In a fit, the validation split (with early stopping) and the initial
     weights draw from it first, then :func:`forked_rng` takes one number
     from it to seed dropout, then every epoch draws its shuffle and noise.
+    A fit that continues from `epochs_done` epochs (``partial_fit``,
+    ``warm_start``) seeds it further on, so that an int `random_state` does
+    not replay the same shuffles, noise and samples at every call.
     """
     seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-    return torch.Generator().manual_seed(int(seed))
+    return torch.Generator().manual_seed(int(seed) + epochs_done)
 
 
 # torch's global generator is one per process: fits that draw from it take

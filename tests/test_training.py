@@ -225,6 +225,28 @@ def test_partial_fit_runs_one_pass_per_call(digits):
     assert autoencoder.net_.history[-1]["train_batch_count"] == 2
 
 
+def test_partial_fit_draws_new_shuffles_and_noise_at_every_call(digits):
+    # An int random_state seeds each call further on: the same chunk twice
+    # is not trained on in the same order with the same noise.
+    X, _ = digits
+    orders = []
+
+    class RecordOrder(Callback):
+        def on_batch_begin(self, net, batch=None, **kwargs):
+            orders.append(batch[1][0].clone())
+
+    autoencoder = _fast(noise=0.3, callbacks=[("record", RecordOrder())])
+    autoencoder.partial_fit(X).partial_fit(X).partial_fit(X)
+    n_batches = len(orders) // 3
+    # (The first call also draws the initial weights; the later ones alike.)
+    second, third = orders[n_batches : 2 * n_batches], orders[2 * n_batches :]
+    assert not all(torch.equal(a, b) for a, b in zip(second, third))
+    # ... and reproducibly so.
+    first = _fast(noise=0.3).partial_fit(X).partial_fit(X)
+    second = _fast(noise=0.3).partial_fit(X).partial_fit(X)
+    assert_array_equal(first.transform(X), second.transform(X))
+
+
 def test_partial_fit_rejects_another_width(digits):
     X, _ = digits
     autoencoder = _fast().partial_fit(X)
