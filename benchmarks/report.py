@@ -466,9 +466,8 @@ def likelihood_table():
     if result is None or "datasets" not in result:
         return
     print(
-        f"Load average {result['load_at_start']:.2f} at the start "
-        f"({result['date'][:10]}). Test bits per dimension (lower is better) "
-        "and fit seconds.\n"
+        f"{result['date'][:10]}. Test bits per dimension (lower is better) and "
+        "fit seconds.\n"
     )
     for dataset, part in result["datasets"].items():
         print(
@@ -518,7 +517,7 @@ def likelihood_speed_table():
         f"{part['data']}; {part['network']}; batch {part['batch_size']}; "
         f"{part['repeats']} fits of {part['epochs_per_repeat']} epochs each.\n"
     )
-    print("| skae s/epoch | hand loop s/epoch | ratio |")
+    print("| skae s/epoch | hand loop s/epoch | ratio (median of the repeats') |")
     print("|---:|---:|---:|")
     print(
         f"| {part['skae_seconds_per_epoch']:.3f} | "
