@@ -340,9 +340,12 @@ def _units(X):
     """Return the mean of `X` and the square root of its mean feature variance.
 
     The Gaussian likelihoods model `X` in these units, so that training starts
-    at the data's scale. A constant `X` has a scale of 1.
+    at the data's scale. Where no feature varies (one row, say) the scale is
+    the spread of all the values, and 1 for a constant `X`.
     """
     rows = np.asarray(X[:_SCALE_ROWS], dtype=np.float64)
-    variance = float(rows.var(axis=0).mean()) if len(rows) > 1 else 0.0
+    variance = float(rows.var(axis=0).mean())
+    if not variance > 0:
+        variance = float(rows.var())
     scale = math.sqrt(variance) if variance > 0 else 1.0
     return float(rows.mean()), scale

@@ -107,6 +107,16 @@ def test_noise_variance_per_feature_or_shared(digits, likelihood, shape):
     assert np.all(np.asarray(variance) > 0)
 
 
+def test_one_row_of_large_values_is_modelled_in_its_own_units():
+    # No feature varies over one row: the scale is the values' spread, so
+    # that the network does not see values in the thousands (found by the
+    # hostile-input test: the row's own score overflowed).
+    X = np.array([[0.0, -13128.0, 0.0, 0.0]])
+    vae = VariationalAutoencoder(n_components=2, max_iter=1, random_state=0).fit(X)
+    assert vae.net_.module_.scale == pytest.approx(X.std())
+    assert np.isfinite(vae.score_samples(X)).all()
+
+
 def test_noise_variance_exists_only_with_a_gaussian_likelihood(digits):
     vae = _fast(likelihood="bernoulli").fit(digits)
     assert not hasattr(vae, "noise_variance_")
