@@ -86,10 +86,10 @@ ESTIMATORS = [
     VariationalTestOutlierDetector,
 ]
 
-# Small and fast; where an estimator has them, a small hidden layer and two
-# calibration folds.
+# Small and fast; where an estimator has them, a small hidden layer, two
+# calibration folds and a few importance samples.
 BASE = {"n_components": 4, "max_iter": 4, "random_state": 0}
-SMALL = {"hidden_layer_sizes": (16,), "calibration_cv": 2}
+SMALL = {"hidden_layer_sizes": (16,), "calibration_cv": 2, "n_importance_samples": 5}
 
 
 @pytest.fixture(scope="module")

@@ -56,7 +56,11 @@ def detector(X):
 @pytest.fixture(scope="module")
 def vae(X):
     return VariationalAutoencoder(
-        n_components=8, hidden_layer_sizes=(16,), max_iter=5, random_state=0
+        n_components=8,
+        hidden_layer_sizes=(16,),
+        n_importance_samples=10,
+        max_iter=5,
+        random_state=0,
     ).fit(X)
 
 
@@ -65,6 +69,7 @@ def vae_detector(X):
     return VariationalOutlierDetector(
         n_components=8,
         hidden_layer_sizes=(16,),
+        n_importance_samples=10,
         max_iter=5,
         contamination=0.1,
         code_weight=0.5,
@@ -443,6 +448,11 @@ TORCH_SETTINGS_CASES = [
 )
 def test_fit_inside_a_torch_mode_block_trains_as_outside(X, Estimator, mode):
     params = dict(n_components=4, max_iter=3, random_state=0)
+    if Estimator in (VariationalAutoencoder, VariationalOutlierDetector):
+        # The same checks on a smaller network and estimate, to stay fast.
+        params.update(hidden_layer_sizes=(16,), n_importance_samples=5)
+    if Estimator is VariationalOutlierDetector:
+        params["calibration_cv"] = 2
     expected = Estimator(**params).fit(X).score_samples(X)
     with mode():
         model = Estimator(**params).fit(X)
