@@ -86,6 +86,16 @@ class BaseAutoencoderModule(nn.Module):
             if name not in ("self", "generator")
         }
 
+    def reset_parameters(self, generator=None):
+        """Initialise like Keras ``Dense``: Glorot-uniform weights, zero biases.
+
+        Every ``nn.Linear`` of the graph, drawing from `generator` only.
+        """
+        for layer in self.modules():
+            if isinstance(layer, nn.Linear):
+                nn.init.xavier_uniform_(layer.weight, generator=generator)
+                nn.init.zeros_(layer.bias)
+
     def forward(self, X):
         """Return ``(reconstruction, code)``; the reconstruction is a logit for BCE."""
         code = self.encoder(X)
@@ -216,13 +226,6 @@ class AutoencoderModule(BaseAutoencoderModule):
         )
         self.to_empty(device="cpu")
         self.reset_parameters(generator)
-
-    def reset_parameters(self, generator=None):
-        """Initialise like Keras ``Dense``: Glorot-uniform weights, zero biases."""
-        for layer in self.modules():
-            if isinstance(layer, nn.Linear):
-                nn.init.xavier_uniform_(layer.weight, generator=generator)
-                nn.init.zeros_(layer.bias)
 
     # Inference writes the last layer straight into the caller's output and
     # applies the activation in place: no temporary of the full result and no

@@ -96,10 +96,7 @@ class VariationalModule(BaseAutoencoderModule):
             width = n_features if likelihood == "gaussian" else 1
             self.log_noise_variance = nn.Parameter(torch.zeros(width, device="meta"))
         self.to_empty(device="cpu")
-        for layer in self.modules():
-            if isinstance(layer, nn.Linear):
-                nn.init.xavier_uniform_(layer.weight, generator=generator)
-                nn.init.zeros_(layer.bias)
+        self.reset_parameters(generator)
         if hasattr(self, "log_noise_variance"):
             nn.init.zeros_(self.log_noise_variance)
 
