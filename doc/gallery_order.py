@@ -8,6 +8,7 @@ ORDER = [
     "plot_denoising.py",
     "plot_sparse_codes.py",
     "plot_wide_codes.py",
+    "plot_convolutional.py",
     "plot_variational.py",
     "plot_anomaly_detection.py",
     "plot_dask.py",

@@ -1,5 +1,7 @@
 """skae: autoencoders as scikit-learn estimators, built on skorch and PyTorch."""
 
+from ._conv import ConvolutionalAutoencoder
+from ._conv_outlier import ConvolutionalOutlierDetector
 from ._outlier import AutoencoderOutlierDetector
 from ._transformer import AutoencoderTransformer
 from ._variational import VariationalAutoencoder
@@ -10,6 +12,8 @@ __version__ = "0.2.0.dev0"
 __all__ = [
     "AutoencoderOutlierDetector",
     "AutoencoderTransformer",
+    "ConvolutionalAutoencoder",
+    "ConvolutionalOutlierDetector",
     "VariationalAutoencoder",
     "VariationalOutlierDetector",
     "__version__",

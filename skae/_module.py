@@ -87,12 +87,13 @@ class BaseAutoencoderModule(nn.Module):
         }
 
     def reset_parameters(self, generator=None):
-        """Initialise like Keras ``Dense``: Glorot-uniform weights, zero biases.
+        """Initialise like Keras ``Dense`` and ``Conv2D``: Glorot-uniform, zero biases.
 
-        Every ``nn.Linear`` of the graph, drawing from `generator` only.
+        Every linear and convolutional layer of the graph, drawing from
+        `generator` only.
         """
         for layer in self.modules():
-            if isinstance(layer, nn.Linear):
+            if isinstance(layer, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
                 nn.init.xavier_uniform_(layer.weight, generator=generator)
                 nn.init.zeros_(layer.bias)
 
@@ -318,6 +319,9 @@ class BlasForward:
     dtype : numpy dtype
         The float dtype of the inputs and outputs.
     """
+
+    # Inference gives NumPy's BLAS the threads and torch one (skae._threads).
+    uses_numpy_blas = True
 
     def __init__(self, module, dtype):
         self.encoder = _BlasStack(module.encoder, module.activation, dtype)

@@ -10,6 +10,8 @@ from variational_autoencoder import (
 from skae import (
     AutoencoderOutlierDetector,
     AutoencoderTransformer,
+    ConvolutionalAutoencoder,
+    ConvolutionalOutlierDetector,
     VariationalAutoencoder,
     VariationalOutlierDetector,
 )
@@ -60,6 +62,21 @@ TRANSFORMERS = [
     VariationalAutoencoder(
         n_components=16, noise=0.1, whiten=True, max_iter=5, random_state=0
     ),
+    # the convolutional autoencoder on the checks' rows of any width: as
+    # one-row images (a signal), and as 1 x 1 images of many channels, with
+    # dropout, a wider kernel and one layer
+    ConvolutionalAutoencoder(
+        n_components=4, image_shape=(1, -1), channels=(4, 8), max_iter=5, random_state=0
+    ),
+    ConvolutionalAutoencoder(
+        image_shape=(1, 1, -1),
+        channels=8,
+        kernel_size=5,
+        dropout=0.2,
+        whiten=True,
+        max_iter=5,
+        random_state=0,
+    ),
 ]
 
 DETECTORS = [
@@ -104,6 +121,20 @@ DETECTORS = [
         code_weight=1.0,
         support_fraction=0.8,
         n_importance_samples=5,
+        max_iter=5,
+        random_state=0,
+    ),
+    # the convolutional network's reconstruction error
+    ConvolutionalOutlierDetector(
+        n_components=4, image_shape=(-1, 1), channels=(4,), max_iter=5, random_state=0
+    ),
+    ConvolutionalOutlierDetector(
+        image_shape=(1, -1),
+        channels=(4, 8),
+        contamination=0.1,
+        novelty=False,
+        early_stopping=True,
+        n_iter_no_change=2,
         max_iter=5,
         random_state=0,
     ),

@@ -26,6 +26,8 @@ from variational_autoencoder import (
 from skae import (
     AutoencoderOutlierDetector,
     AutoencoderTransformer,
+    ConvolutionalAutoencoder,
+    ConvolutionalOutlierDetector,
     VariationalAutoencoder,
     VariationalOutlierDetector,
 )
@@ -48,6 +50,9 @@ CHANGES = {
     "activation": ("tanh", {}),
     "dropout": (0.5, {"hidden_layer_sizes": (8,)}),
     "loss": ("mse", {}),
+    "image_shape": ((4, 16), {}),
+    "channels": ((4,), {}),
+    "kernel_size": (5, {}),
     "likelihood": ("gaussian", {}),
     "n_importance_samples": (2, {}),
     "alpha": (0.5, {}),
@@ -81,15 +86,22 @@ ESTIMATORS = [
     AutoencoderOutlierDetector,
     VariationalAutoencoder,
     VariationalOutlierDetector,
+    ConvolutionalAutoencoder,
+    ConvolutionalOutlierDetector,
     TiedAutoencoderTransformer,
     VariationalAutoencoderTransformer,
     VariationalTestOutlierDetector,
 ]
 
-# Small and fast; where an estimator has them, a small hidden layer, two
-# calibration folds and a few importance samples.
+# Small and fast; where an estimator has them, a small hidden layer, few
+# channels, two calibration folds and a few importance samples.
 BASE = {"n_components": 4, "max_iter": 4, "random_state": 0}
-SMALL = {"hidden_layer_sizes": (16,), "calibration_cv": 2, "n_importance_samples": 5}
+SMALL = {
+    "hidden_layer_sizes": (16,),
+    "channels": (4, 8),
+    "calibration_cv": 2,
+    "n_importance_samples": 5,
+}
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +151,9 @@ def test_every_parameter_changes_the_fit(Estimator, X):
     ignored = []
     for name in names:
         value, context = CHANGES[name]
-        params = {**base, **context}
+        # What makes the change matter, where the estimator has it (dropout
+        # needs a dense graph's hidden layer; a convolutional one has some).
+        params = {**base, **{key: v for key, v in context.items() if key in names}}
         key = repr(sorted(params.items()))
         if key not in cache:
             cache[key] = _observe(Estimator(**params), X)
@@ -162,7 +176,8 @@ def test_kind_parameters_that_name_graph_arguments_reach_the_graph(Estimator, X)
     estimator = Estimator(**BASE).fit(X)
     fitted = estimator.net_.module_.get_params()
     for name in estimator._kind()._kind_parameters:
-        if name in arguments and name != "likelihood":  # resolved from 'auto'
+        # resolved from 'auto' and from the data
+        if name in arguments and name not in ("likelihood", "image_shape"):
             value = getattr(estimator, name)
             assert fitted[name] == (tuple(value) if name.endswith("sizes") else value)
 

@@ -28,6 +28,8 @@ from threadpoolctl import threadpool_limits
 from skae import (
     AutoencoderOutlierDetector,
     AutoencoderTransformer,
+    ConvolutionalAutoencoder,
+    ConvolutionalOutlierDetector,
     VariationalAutoencoder,
     VariationalOutlierDetector,
     _torch,
@@ -77,6 +79,25 @@ def vae_detector(X):
     ).fit(X)
 
 
+@pytest.fixture(scope="module")
+def conv(X):
+    return ConvolutionalAutoencoder(
+        n_components=8, channels=(4, 8), max_iter=5, random_state=0
+    ).fit(X)
+
+
+@pytest.fixture(scope="module")
+def conv_detector(X):
+    return ConvolutionalOutlierDetector(
+        n_components=8,
+        channels=(4, 8),
+        max_iter=5,
+        contamination=0.1,
+        code_weight=0.5,
+        random_state=0,
+    ).fit(X)
+
+
 # --- persistence ------------------------------------------------------------------
 
 
@@ -89,6 +110,12 @@ ESTIMATORS = [
         "vae_detector",
         "decision_function",
         "skae._variational_outlier.VariationalOutlierDetector",
+    ),
+    ("conv", "score_samples", "skae._conv.ConvolutionalAutoencoder"),
+    (
+        "conv_detector",
+        "decision_function",
+        "skae._conv_outlier.ConvolutionalOutlierDetector",
     ),
 ]
 
@@ -262,7 +289,7 @@ def _finite_input(X):
 )
 @given(data=st.data())
 def test_hostile_input_to_fitted_methods_works_or_raises_a_clear_error(
-    fitted, detector, vae, vae_detector, data
+    fitted, detector, vae, vae_detector, conv, conv_detector, data
 ):
     model, method = data.draw(
         st.sampled_from(
@@ -277,6 +304,9 @@ def test_hostile_input_to_fitted_methods_works_or_raises_a_clear_error(
                 (vae, "inverse_transform"),
                 (vae, "score_samples"),
                 (vae_detector, "decision_function"),
+                (conv, "transform"),
+                (conv, "inverse_transform"),
+                (conv_detector, "score_samples"),
             ]
         )
     )
@@ -298,7 +328,11 @@ def test_hostile_input_to_fitted_methods_works_or_raises_a_clear_error(
         AutoencoderOutlierDetector,
         VariationalAutoencoder,
         VariationalOutlierDetector,
+        # any number of features: a one-row image
+        partial(ConvolutionalAutoencoder, image_shape=(1, -1)),
+        partial(ConvolutionalOutlierDetector, image_shape=(1, -1)),
     ],
+    ids=lambda Estimator: getattr(Estimator, "func", Estimator).__name__,
 )
 @pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")
 @pytest.mark.filterwarnings("ignore:invalid value encountered in reduce:RuntimeWarning")
@@ -435,6 +469,8 @@ TORCH_SETTINGS_CASES = [
         AutoencoderOutlierDetector,
         VariationalAutoencoder,
         VariationalOutlierDetector,
+        ConvolutionalAutoencoder,
+        ConvolutionalOutlierDetector,
     ],
 )
 @pytest.mark.parametrize(
@@ -451,7 +487,9 @@ def test_fit_inside_a_torch_mode_block_trains_as_outside(X, Estimator, mode):
     if Estimator in (VariationalAutoencoder, VariationalOutlierDetector):
         # The same checks on a smaller network and estimate, to stay fast.
         params.update(hidden_layer_sizes=(16,), n_importance_samples=5)
-    if Estimator is VariationalOutlierDetector:
+    if Estimator in (ConvolutionalAutoencoder, ConvolutionalOutlierDetector):
+        params["channels"] = (4, 8)
+    if Estimator in (VariationalOutlierDetector, ConvolutionalOutlierDetector):
         params["calibration_cv"] = 2
     expected = Estimator(**params).fit(X).score_samples(X)
     with mode():
