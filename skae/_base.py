@@ -822,7 +822,7 @@ class _BaseAutoencoder(BaseEstimator):
         threads = inference_threads(
             self.n_jobs,
             min(chunk, len(X)) * repeats * inference.n_weights,
-            blas=device.type == "cpu",
+            blas=device.type == "cpu" and inference.blas,
         )
         with threads, torch.inference_mode(), autocast_disabled():
             for start in range(0, X.shape[0], chunk):

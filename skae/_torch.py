@@ -35,6 +35,11 @@ class Inference:
             for dtype in (np.float32, np.float64)
         }
         self.sigmoid = sigmoid
+        # Whether the CPU forward multiplies with NumPy's BLAS (then torch
+        # takes one thread) or runs in torch (on torch's threads).
+        self.blas = getattr(
+            self.modules[np.dtype(np.float32)], "uses_numpy_blas", False
+        )
         self.width = module.activation_width()
         self.n_weights = module.n_weights()
         self.decode_gain = module.decode_gain()

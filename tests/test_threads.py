@@ -116,6 +116,24 @@ def test_inference_multiplies_on_blas_threads_and_restores_them(
     assert torch.get_num_threads() == user_threads
 
 
+def test_a_graph_inferred_in_torch_runs_on_torch_s_threads(user_threads):
+    # A graph without a NumPy forward (a convolutional one) infers in torch:
+    # large work gets torch's threads, not the one thread torch keeps beside
+    # NumPy's BLAS.
+    from skae import ConvolutionalAutoencoder
+
+    seen = []
+    X = (load_digits().data / 16).astype(np.float32)  # inferred by the graph itself
+    model = ConvolutionalAutoencoder(max_iter=1, random_state=0).fit(X)
+    model.net_.module_.encoder.register_forward_hook(
+        lambda *args: seen.append(torch.get_num_threads())
+    )
+    model.transform(X)
+    model.set_params(n_jobs=1).transform(X)
+    assert seen == [user_threads, 1]
+    assert torch.get_num_threads() == user_threads
+
+
 def test_concurrent_calls_restore_the_users_blas_threads(user_blas_threads):
     X = load_digits().data / 16
     model = AutoencoderTransformer(max_iter=2, n_jobs=1, random_state=0).fit(X)
