@@ -1,8 +1,10 @@
 """Denoising: does training on noisy inputs help reconstruct noisy test images?
 
-Fits a plain and a denoising autoencoder (``noise=0.3``) on clean MNIST, then
-feeds both test images with Gaussian noise of the same strength and compares
-their reconstructions with the clean images.
+Fits a plain and a denoising autoencoder (``noise=0.3``) on clean MNIST, each
+dense (one hidden layer of 256) and convolutional (``ConvolutionalAutoencoder``
+defaults), all with a code of 32, then feeds them test images with Gaussian
+noise of the same strength and compares their reconstructions with the clean
+images.
 
     python benchmarks/compare_denoising.py [--data-dir DIR] [--epochs 50]
 """
@@ -14,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from _common import SHARED_MNIST, machine, output_dir, write_json
 
-from skae import AutoencoderTransformer
+from skae import AutoencoderTransformer, ConvolutionalAutoencoder
 from skae.datasets import load_mnist
 
 
@@ -38,14 +40,18 @@ def main():
     ).astype(np.float32)
     params = {
         "n_components": 32,
-        "hidden_layer_sizes": (256,),
         "batch_size": 256,
         "max_iter": args.epochs,
         "random_state": 0,
     }
+    dense = {"hidden_layer_sizes": (256,)}
     models = {
-        "plain": AutoencoderTransformer(**params),
+        "plain": AutoencoderTransformer(**dense, **params),
         f"denoising (noise={args.noise})": AutoencoderTransformer(
+            noise=args.noise, **dense, **params
+        ),
+        "convolutional plain": ConvolutionalAutoencoder(**params),
+        f"convolutional denoising (noise={args.noise})": ConvolutionalAutoencoder(
             noise=args.noise, **params
         ),
     }
@@ -66,7 +72,7 @@ def main():
             "fit_seconds": time.perf_counter() - start,
         }
         print(
-            f"{name:<24} fit {errors[name]['fit_seconds']:5.1f}s  "
+            f"{name:<44} fit {errors[name]['fit_seconds']:5.1f}s  "
             f"MSE(reconstruction of noisy test images, clean images) {errors[name]['mse_noisy_input_vs_clean']:.5f}  "
             f"(from clean inputs: {errors[name]['mse_clean_input_vs_clean']:.5f})",
             flush=True,
@@ -98,6 +104,8 @@ def main():
             "machine": machine(),
             "settings": {
                 **params,
+                "dense": "hidden_layer_sizes=(256,)",
+                "convolutional": "ConvolutionalAutoencoder defaults",
                 "noise": args.noise,
                 "training_images": len(X_train),
             },

@@ -10,7 +10,7 @@ whose score is minus a cross-entropy), side by side in one process, each with
 ``novelty=False`` (the same network, without the fits that calibrate the
 offset, which the ranking does not use).
 
-    python benchmarks/compare_outliers_variational.py --dataset mnist   # ~15 min
+    python benchmarks/compare_outliers_variational.py --dataset mnist   # ~40 min here
 
 Results go to benchmarks/results/unsaved/ unless --save is given, which writes
 the committed benchmarks/results/outliers_variational_<dataset>.json.

@@ -525,6 +525,111 @@ def likelihood_speed_table():
     )
 
 
+def kind_outliers_table(name):
+    """One-class AUC of one detector kind beside another (a sibling benchmark)."""
+    result = _load(name)
+    if result is None:
+        return
+    classes = result["classes"]
+    print(
+        f"{result['dataset']}, {result['date'][:10]}: train on one class, ROC AUC "
+        "on the test set with the other classes as anomalies; fit seconds: "
+        "median over the classes.\n"
+    )
+    print(f"| method | {' | '.join(str(c) for c in classes)} | mean AUC | fit (s) |")
+    print(f"|---|{'---:|' * (len(classes) + 2)}")
+    rows = result["results"]
+    best = max(rows, key=lambda name: rows[name]["mean_auc"])
+    for name, row in rows.items():
+        cells = " | ".join(f"{row['auc'][str(c)]:.3f}" for c in classes)
+        mean = f"{row['mean_auc']:.4f}"
+        seconds = sorted(row["fit_seconds"].values())[len(classes) // 2]
+        print(
+            f"| {name} | {cells} | {'**' + mean + '**' if name == best else mean} "
+            f"| {seconds:.0f} |"
+        )
+    published = result.get("published")
+    if published:
+        print(
+            "\nPublished mean AUC: "
+            + ", ".join(f"{k} {v}" for k, v in published["mean_auc"].items())
+            + f" ({published['source']})."
+        )
+    print(
+        "\nMethods: " + "; ".join(f"{k}: `{v}`" for k, v in result["methods"].items())
+    )
+
+
+def conv_table(dataset):
+    result = _load(f"conv_{dataset}")
+    if result is None:
+        return
+    print(
+        f"{result['dataset']}: train {result['train_shape'][0]:,}, test "
+        f"{result['test_shape'][0]:,} images; {result['date'][:10]}, load "
+        f"{result['load_average_at_start']:.1f} at the start. Test MSE (fit seconds).\n"
+    )
+    names = list(result["models"])
+    print("| code | " + " | ".join(names) + " | conv / deep | conv / PCA |")
+    print("|---:|" + "---:|" * (len(names) + 2))
+    for row in result["rows"]:
+        cells = " | ".join(
+            f"{row[name]['mse']:.5f} ({row[name]['fit_seconds']:.0f} s)"
+            for name in names
+        )
+        print(
+            f"| {row['code']} | {cells} | {row['conv_over_deep']:.2f} | "
+            f"{row['conv_over_pca']:.2f} |"
+        )
+    print("\nModels: " + "; ".join(f"{k}: `{v}`" for k, v in result["models"].items()))
+    keras = result.get("keras_setting")
+    if keras:
+        print(
+            f"\nThe Keras blog's convolutional setting, `{keras['call']}`: test BCE "
+            f"{keras['bce']:.4f} (the blog: {keras['keras_blog_bce']}, on the "
+            f"60,000 MNIST training images), fit {keras['fit_seconds']:.0f} s."
+        )
+
+
+def conv_speed_table():
+    result = _load("conv_speed")
+    if result is None:
+        return
+    print(
+        f"{result['data']}; {result['network']}; {result['date'][:10]}, "
+        f"{result['rounds']} interleaved epochs each after one warm-up, load "
+        f"{result['load_average_at_start']:.1f} at the start.\n"
+    )
+    print("| fit | s/epoch (median) |")
+    print("|---|---:|")
+    for name, value in result["seconds_per_epoch"].items():
+        print(f"| {name} | {value:.2f} |")
+    print("\n| ratio (median of the paired ratios) | value |")
+    print("|---|---:|")
+    for name, value in result["ratios"].items():
+        print(f"| {name} | {value:.3f} |")
+
+
+def denoising_table():
+    result = _load("denoising_mnist")
+    if result is None:
+        return
+    settings = result["settings"]
+    print(
+        f"MNIST subset, {settings['training_images']:,} training images; code "
+        f"{settings['n_components']}, {settings['max_iter']} epochs; test images "
+        f"with Gaussian noise of {settings['noise']} (MSE to the clean images: "
+        f"{result['noisy_input_mse_to_clean']:.4f}).\n"
+    )
+    print("| model | MSE to clean, from noisy input | from clean input | fit (s) |")
+    print("|---|---:|---:|---:|")
+    for name, row in result["errors"].items():
+        print(
+            f"| {name} | {row['mse_noisy_input_vs_clean']:.5f} | "
+            f"{row['mse_clean_input_vs_clean']:.5f} | {row['fit_seconds']:.0f} |"
+        )
+
+
 TABLES = {
     **{
         f"compare_pca_{dataset}": (compare_table, f"compare_pca_{dataset}")
@@ -549,6 +654,14 @@ TABLES = {
     "likelihood": (likelihood_table,),
     "likelihood_binarized": (binarized_table,),
     "likelihood_speed": (likelihood_speed_table,),
+    "outliers_variational_mnist": (kind_outliers_table, "outliers_variational_mnist"),
+    **{
+        f"conv_{dataset}": (conv_table, dataset)
+        for dataset in ("fashion-mnist", "mnist")
+    },
+    "conv_speed": (conv_speed_table,),
+    "outliers_conv_fashion-mnist": (kind_outliers_table, "outliers_conv_fashion-mnist"),
+    "denoising": (denoising_table,),
     "speed": (speed_table,),
     "profile": (profile_table,),
     "memory": (memory_table,),

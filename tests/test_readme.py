@@ -390,6 +390,20 @@ def test_the_readme_quotes_the_likelihood_results():
     assert f"| {speed['ratio']:.2f}x |" in line
 
 
+def test_the_readme_quotes_the_variational_one_class_and_conv_speed_results():
+    results = _result("outliers_variational_mnist")["results"]
+    line = _summary_row("MNIST subset", "variational detector: one-class ROC AUC")
+    assert f"| {results['skae variational (defaults)']['mean_auc']:.3f} " in line
+    assert (
+        f"Bernoulli {results['skae variational (bernoulli)']['mean_auc']:.3f}" in line
+    )
+    reconstruction = results["skae reconstruction (defaults)"]["mean_auc"]
+    assert f"reconstruction error {reconstruction:.3f}" in line
+    ratio = _result("conv_speed")["ratios"]["skae / hand loop"]
+    line = _summary_row("Fashion-MNIST", "convolutional autoencoder: seconds per epoch")
+    assert f"| {ratio:.2f}x |" in line
+
+
 def test_the_variational_autoencoder_beats_pca_and_factor_analysis():
     # The target, as the docs state it met: a higher held-out
     # likelihood (fewer bits per dimension) at every code size.
