@@ -2,6 +2,7 @@
 
 from ._conv import ConvolutionalAutoencoder
 from ._conv_outlier import ConvolutionalOutlierDetector
+from ._conv_variational import ConvolutionalVariationalAutoencoder
 from ._outlier import AutoencoderOutlierDetector
 from ._transformer import AutoencoderTransformer
 from ._variational import VariationalAutoencoder
@@ -14,6 +15,7 @@ __all__ = [
     "AutoencoderTransformer",
     "ConvolutionalAutoencoder",
     "ConvolutionalOutlierDetector",
+    "ConvolutionalVariationalAutoencoder",
     "VariationalAutoencoder",
     "VariationalOutlierDetector",
     "__version__",

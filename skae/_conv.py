@@ -44,6 +44,9 @@ CONV_DOC = """\
         Activation after every convolution but the decoder's last, and after
         the decoder's linear layer. The code is linear.
 
+"""
+
+DROPOUT_DOC = """\
     dropout : float, default=0.0
         Dropout probability after every hidden activation, during training
         only.
@@ -95,8 +98,53 @@ def resolve_image_shape(image_shape, n_features):
     return shape
 
 
+CONV_CONSTRAINTS = {
+    "image_shape": [None, "array-like"],
+    "channels": ["array-like", Interval(Integral, 1, None, closed="left")],
+    "kernel_size": [Interval(Integral, 1, None, closed="left")],
+    "activation": [StrOptions(set(ACTIVATIONS))],
+}
+
+
+class _ConvolutionalKind:
+    """What every convolutional kind adds to its estimator: the image's shape.
+
+    Checks `channels` and `kernel_size` for the graph, resolves
+    `image_shape` from the data at fit, and gives ``image_shape_``.
+    """
+
+    def _module_params(self):
+        params = super()._module_params()
+        channels = tuple(np.atleast_1d(self.channels).tolist())
+        if not channels or not all(
+            isinstance(width, Integral) and width > 0 for width in channels
+        ):
+            raise ValueError(
+                "channels must hold one positive integer or more, got "
+                f"{self.channels!r}."
+            )
+        if self.kernel_size % 2 == 0:
+            raise ValueError(
+                f"kernel_size must be odd, got {self.kernel_size}: an even "
+                "kernel has no centre pixel."
+            )
+        params["channels"] = channels
+        return params
+
+    def _resolve_output(self, module_params, X, value_range, continuing):
+        super()._resolve_output(module_params, X, value_range, continuing)
+        module_params["image_shape"] = resolve_image_shape(
+            self.image_shape, module_params["n_features"]
+        )
+
+    @property
+    def image_shape_(self):
+        check_is_fitted(self)
+        return self.net_.module_.image_shape
+
+
 @fill_doc
-class ConvolutionalAutoencoder(_BaseTransformer):
+class ConvolutionalAutoencoder(_ConvolutionalKind, _BaseTransformer):
     """Convolutional autoencoder of images given as rows, as a transformer.
 
     Each row is an image (its ``height x width x channels`` values, as
@@ -165,41 +213,9 @@ class ConvolutionalAutoencoder(_BaseTransformer):
         **LOSS_PARAMETERS,
     }
     _kind_constraints = {
-        "image_shape": [None, "array-like"],
-        "channels": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "kernel_size": [Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(ACTIVATIONS))],
+        **CONV_CONSTRAINTS,
         "dropout": [Interval(Real, 0, 1, closed="left")],
         **LOSS_CONSTRAINTS,
     }
-    _kind_doc = CONV_DOC + "\n" + LOSS_DOC
+    _kind_doc = CONV_DOC + "\n" + DROPOUT_DOC + "\n" + LOSS_DOC
     _kind_attributes_doc = CONV_ATTRIBUTES_DOC + "\n" + LOSS_ATTRIBUTES_DOC
-
-    def _module_params(self):
-        params = super()._module_params()
-        channels = tuple(np.atleast_1d(self.channels).tolist())
-        if not channels or not all(
-            isinstance(width, Integral) and width > 0 for width in channels
-        ):
-            raise ValueError(
-                "channels must hold one positive integer or more, got "
-                f"{self.channels!r}."
-            )
-        if self.kernel_size % 2 == 0:
-            raise ValueError(
-                f"kernel_size must be odd, got {self.kernel_size}: an even "
-                "kernel has no centre pixel."
-            )
-        params["channels"] = channels
-        return params
-
-    def _resolve_output(self, module_params, X, value_range, continuing):
-        super()._resolve_output(module_params, X, value_range, continuing)
-        module_params["image_shape"] = resolve_image_shape(
-            self.image_shape, module_params["n_features"]
-        )
-
-    @property
-    def image_shape_(self):
-        check_is_fitted(self)
-        return self.net_.module_.image_shape

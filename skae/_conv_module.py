@@ -5,14 +5,17 @@ row holds an image's ``height x width x channels`` values in that order (a
 NumPy image array of shape ``(height, width, channels)``, flattened). The
 graph views a batch of rows as images in torch's ``channels_last`` layout,
 which is that same memory, without a copy, and flattens its output back to
-rows.
+rows. :class:`ConvAutoencoderModule` is the deterministic graph,
+:class:`ConvVariationalModule` the variational one on the same networks.
 """
 
 import math
 
+import torch
 from torch import nn
 
 from ._module import ACTIVATIONS, BaseAutoencoderModule
+from ._variational_module import VariationalModule
 
 
 class RowsToImages(nn.Module):
@@ -50,6 +53,86 @@ def conv_sizes(size, depth):
     for _ in range(depth):
         sizes.append(math.ceil(sizes[-1] / 2))
     return sizes
+
+
+def conv_stacks(image_shape, channels, kernel_size, activation, dropout, widths):
+    """Return the convolutional ``(encoder, decoder)`` of images of `image_shape`.
+
+    The encoder: stride-2 convolutions of ``channels[i]`` output channels,
+    each followed by `activation` (and dropout), then a linear layer to
+    ``widths[0]`` values; the decoder: a linear layer from ``widths[1]``
+    values, then transposed convolutions back to the image's exact shape,
+    the last one linear. Both take and give rows. On the meta device: the
+    graph initialises them.
+    """
+    height, width, n_channels = image_shape
+    heights = conv_sizes(height, len(channels))
+    sides = conv_sizes(width, len(channels))
+    grid = (heights[-1], sides[-1], channels[-1])
+    depths = [n_channels, *channels]
+    padding = kernel_size // 2
+
+    def hidden(layer):
+        return [layer, ACTIVATIONS[activation]()] + (
+            [nn.Dropout(dropout)] if dropout > 0 else []
+        )
+
+    encoder = [RowsToImages(image_shape)]
+    for c_in, c_out in zip(depths[:-1], depths[1:]):
+        encoder += hidden(
+            nn.Conv2d(c_in, c_out, kernel_size, 2, padding, device="meta")
+        )
+    encoder += [ImagesToRows(), nn.Linear(math.prod(grid), widths[0], device="meta")]
+
+    decoder = hidden(nn.Linear(widths[1], math.prod(grid), device="meta"))
+    decoder.insert(1, RowsToImages(grid))
+    for i in range(len(channels), 0, -1):
+        # Back to the side the encoder's layer i halved: an even side needs
+        # one more row and column than the transposed layer gives.
+        extra = (int(heights[i - 1] % 2 == 0), int(sides[i - 1] % 2 == 0))
+        layer = nn.ConvTranspose2d(
+            depths[i],
+            depths[i - 1],
+            kernel_size,
+            2,
+            padding,
+            output_padding=extra,
+            device="meta",
+        )
+        decoder += hidden(layer) if i > 1 else [layer]
+    decoder.append(ImagesToRows())
+    return nn.Sequential(*encoder), nn.Sequential(*decoder)
+
+
+def conv_multiply_adds(module):
+    """Return the multiply-adds of one sample's pass through a convolutional graph.
+
+    Its linear layers' weights, and for each convolution and its transposed
+    mirror, the products over the smaller grid's positions: convolutions
+    reuse their weights.
+    """
+    total = sum(
+        layer.weight.numel()
+        for layer in module.modules()
+        if isinstance(layer, nn.Linear)
+    )
+    height, width, n_channels = module.image_shape
+    heights = conv_sizes(height, len(module.channels))
+    widths = conv_sizes(width, len(module.channels))
+    depths = [n_channels, *module.channels]
+    for i in range(1, len(depths)):
+        positions = heights[i] * widths[i]
+        total += 2 * positions * depths[i - 1] * depths[i] * module.kernel_size**2
+    return total
+
+
+def check_image_shape(image_shape, n_features):
+    """Raise unless `image_shape` holds `n_features` values."""
+    if math.prod(image_shape) != n_features:
+        raise ValueError(
+            f"image_shape {tuple(image_shape)} holds {math.prod(image_shape)} "
+            f"values, but the rows have {n_features}."
+        )
 
 
 class ConvAutoencoderModule(BaseAutoencoderModule):
@@ -112,52 +195,15 @@ class ConvAutoencoderModule(BaseAutoencoderModule):
         self.kernel_size = kernel_size
         self.activation = activation
         self.dropout = dropout
-        height, width, n_channels = self.image_shape
-        if height * width * n_channels != n_features:
-            raise ValueError(
-                f"image_shape {self.image_shape} holds {height * width * n_channels} "
-                f"values, but the rows have {n_features}."
-            )
-        heights = conv_sizes(height, len(channels))
-        widths = conv_sizes(width, len(channels))
-        self._code_grid = (heights[-1], widths[-1], self.channels[-1])
-        n_grid = math.prod(self._code_grid)
-        depths = [n_channels, *self.channels]
-        padding = kernel_size // 2
-
-        def hidden(layer):
-            return [layer, ACTIVATIONS[activation]()] + (
-                [nn.Dropout(dropout)] if dropout > 0 else []
-            )
-
-        # On the meta device, initialised below: building it draws no random
-        # numbers from the global generator.
-        encoder = [RowsToImages(self.image_shape)]
-        for c_in, c_out in zip(depths[:-1], depths[1:]):
-            encoder += hidden(
-                nn.Conv2d(c_in, c_out, kernel_size, 2, padding, device="meta")
-            )
-        encoder += [ImagesToRows(), nn.Linear(n_grid, n_components, device="meta")]
-        self.encoder = nn.Sequential(*encoder)
-
-        decoder = hidden(nn.Linear(n_components, n_grid, device="meta"))
-        decoder.insert(1, RowsToImages(self._code_grid))
-        for i in range(len(self.channels), 0, -1):
-            # Back to the side the encoder's layer i halved: an even side
-            # needs one more row and column than the transposed layer gives.
-            extra = (heights[i - 1] % 2 == 0, widths[i - 1] % 2 == 0)
-            layer = nn.ConvTranspose2d(
-                depths[i],
-                depths[i - 1],
-                kernel_size,
-                2,
-                padding,
-                output_padding=tuple(int(e) for e in extra),
-                device="meta",
-            )
-            decoder += hidden(layer) if i > 1 else [layer]
-        decoder.append(ImagesToRows())
-        self.decoder = nn.Sequential(*decoder)
+        check_image_shape(self.image_shape, n_features)
+        self.encoder, self.decoder = conv_stacks(
+            self.image_shape,
+            self.channels,
+            kernel_size,
+            activation,
+            dropout,
+            (n_components, n_components),
+        )
         self.to_empty(device="cpu")
         self.reset_parameters(generator)
 
@@ -167,17 +213,75 @@ class ConvAutoencoderModule(BaseAutoencoderModule):
 
     def n_weights(self):
         """Return the multiply-adds of one sample's pass: convolutions reuse weights."""
-        total = 0
-        for layer in self.modules():
-            if isinstance(layer, nn.Linear):
-                total += layer.weight.numel()
-        height, width, _ = self.image_shape
-        heights = conv_sizes(height, len(self.channels))
-        widths = conv_sizes(width, len(self.channels))
-        depths = [self.image_shape[2], *self.channels]
-        for i in range(1, len(depths)):
-            # The encoder's layer i and the decoder's transposed one: the same
-            # products, over the smaller grid's positions.
-            positions = heights[i] * widths[i]
-            total += 2 * positions * depths[i - 1] * depths[i] * self.kernel_size**2
-        return total
+        return conv_multiply_adds(self)
+
+
+class RowBias(nn.Module):
+    """Add a bias of its own to every feature of rows."""
+
+    def __init__(self, n_features):
+        super().__init__()
+        self.bias = nn.Parameter(torch.zeros(n_features, device="meta"))
+
+    def forward(self, X):
+        return X + self.bias
+
+
+class ConvVariationalModule(VariationalModule):
+    """Variational autoencoder of images given as rows, with convolutional networks.
+
+    :class:`~skae._variational_module.VariationalModule`'s model (Gaussian
+    posterior, standard normal prior, the same likelihoods) on the networks
+    of :class:`ConvAutoencoderModule`: the encoder's linear layer gives the
+    posterior's means and log-variances, and the decoder ends with a bias
+    per feature (pixel), where training starts from each pixel's mean.
+
+    Parameters
+    ----------
+    n_features, n_components, image_shape, channels, kernel_size, activation
+        As for :class:`ConvAutoencoderModule`.
+
+    likelihood, location, scale, generator
+        As for :class:`~skae._variational_module.VariationalModule`.
+    """
+
+    def __init__(
+        self,
+        n_features,
+        n_components,
+        image_shape,
+        channels=(16, 32),
+        kernel_size=3,
+        activation="relu",
+        likelihood="gaussian",
+        location=0.0,
+        scale=1.0,
+        generator=None,
+    ):
+        BaseAutoencoderModule.__init__(self)
+        self.n_features = n_features
+        self.n_components = n_components
+        self.image_shape = tuple(image_shape)
+        self.channels = tuple(channels)
+        self.kernel_size = kernel_size
+        self.activation = activation
+        check_image_shape(self.image_shape, n_features)
+        encoder, decoder = conv_stacks(
+            self.image_shape,
+            self.channels,
+            kernel_size,
+            activation,
+            0.0,
+            (2 * n_components, n_components),
+        )
+        decoder.append(RowBias(n_features))
+        self._build(encoder, decoder, likelihood, location, scale, generator)
+
+    def reset_parameters(self, generator=None):
+        """Initialise the layers as every graph does, and the pixel biases at 0."""
+        super().reset_parameters(generator)
+        nn.init.zeros_(self.decoder[-1].bias)
+
+    def n_weights(self):
+        """Return the multiply-adds of one sample's pass: convolutions reuse weights."""
+        return conv_multiply_adds(self)

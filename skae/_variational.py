@@ -33,7 +33,9 @@ VARIATIONAL_DOC = """\
     activation : {'relu', 'tanh', 'sigmoid', 'gelu'}, default='relu'
         Activation of the hidden layers. The code and the decoder's output
         are linear.
+"""
 
+LIKELIHOOD_DOC = """\
     likelihood : {'auto', 'bernoulli', 'continuous_bernoulli', 'gaussian', \
 'isotropic_gaussian'}, default='auto'
         Distribution of a row given its code. ``'bernoulli'``: each feature
@@ -158,12 +160,15 @@ class VariationalAutoencoder(_BaseTransformer):
         "likelihood": [StrOptions({"auto", *LIKELIHOODS})],
         "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
     }
-    _kind_doc = VARIATIONAL_DOC
+    _kind_doc = VARIATIONAL_DOC + "\n" + LIKELIHOOD_DOC
     _kind_attributes_doc = VARIATIONAL_ATTRIBUTES_DOC
 
     def _module_params(self):
         params = super()._module_params()
-        params["hidden_layer_sizes"] = check_hidden_layer_sizes(self.hidden_layer_sizes)
+        if "hidden_layer_sizes" in params:  # a convolutional kind has none
+            params["hidden_layer_sizes"] = check_hidden_layer_sizes(
+                self.hidden_layer_sizes
+            )
         return params
 
     def _resolve_output(self, module_params, X, value_range, continuing):

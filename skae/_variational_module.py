@@ -82,18 +82,31 @@ class VariationalModule(BaseAutoencoderModule):
         self.n_components = n_components
         self.hidden_layer_sizes = tuple(hidden_layer_sizes)
         self.activation = activation
+        sizes = [n_features, *hidden_layer_sizes]
+        encoder = _dense_stack(
+            [*sizes, 2 * n_components], activation, 0.0, last_activation=False
+        )
+        decoder = _dense_stack(
+            [n_components, *sizes[::-1]], activation, 0.0, last_activation=False
+        )
+        self._build(encoder, decoder, likelihood, location, scale, generator)
+
+    def _build(self, encoder, decoder, likelihood, location, scale, generator):
+        """Set the networks and the likelihood, then initialise from `generator`.
+
+        `encoder` maps rows to ``2 * n_components`` values, `decoder` codes to
+        the likelihood's parameters, ending with a layer whose ``bias`` holds
+        one value per feature (see :meth:`initialize_output`); both on the
+        meta device. A graph of another shape (convolutional) builds its
+        networks and calls this.
+        """
         self.likelihood = likelihood
         self.location = location
         self.scale = scale
-        sizes = [n_features, *hidden_layer_sizes]
-        self.encoder = _dense_stack(
-            [*sizes, 2 * n_components], activation, 0.0, last_activation=False
-        )
-        self.decoder = _dense_stack(
-            [n_components, *sizes[::-1]], activation, 0.0, last_activation=False
-        )
+        self.encoder = encoder
+        self.decoder = decoder
         if likelihood in ("gaussian", "isotropic_gaussian"):
-            width = n_features if likelihood == "gaussian" else 1
+            width = self.n_features if likelihood == "gaussian" else 1
             self.log_noise_variance = nn.Parameter(torch.zeros(width, device="meta"))
         self.to_empty(device="cpu")
         self.reset_parameters(generator)

@@ -12,6 +12,7 @@ from skae import (
     AutoencoderTransformer,
     ConvolutionalAutoencoder,
     ConvolutionalOutlierDetector,
+    ConvolutionalVariationalAutoencoder,
     VariationalAutoencoder,
     VariationalOutlierDetector,
 )
@@ -74,6 +75,15 @@ TRANSFORMERS = [
         kernel_size=5,
         dropout=0.2,
         whiten=True,
+        max_iter=5,
+        random_state=0,
+    ),
+    # the variational model on convolutional networks
+    ConvolutionalVariationalAutoencoder(
+        n_components=4,
+        image_shape=(1, -1),
+        channels=(4,),
+        n_importance_samples=3,
         max_iter=5,
         random_state=0,
     ),

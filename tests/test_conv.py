@@ -13,9 +13,14 @@ from skae import (
     AutoencoderTransformer,
     ConvolutionalAutoencoder,
     ConvolutionalOutlierDetector,
+    ConvolutionalVariationalAutoencoder,
 )
 from skae._conv import resolve_image_shape
-from skae._conv_module import ConvAutoencoderModule, RowsToImages
+from skae._conv_module import (
+    ConvAutoencoderModule,
+    ConvVariationalModule,
+    RowsToImages,
+)
 
 
 @pytest.fixture(scope="module")
@@ -234,6 +239,43 @@ def test_it_reconstructs_held_out_digits_better_than_pca_and_a_dense_network(X):
     pca = error(PCA(n_components=8))
     assert conv < 0.95 * pca
     assert conv < 0.95 * dense
+
+
+# --- the variational model on convolutional networks -------------------------------
+
+
+def test_the_variational_graph_starts_each_pixel_at_its_mean():
+    module = ConvVariationalModule(
+        64, 4, (8, 8, 1), (4,), likelihood="bernoulli", generator=torch.Generator()
+    )
+    mean = np.linspace(0.1, 0.9, 64)
+    module.initialize_output(mean, np.ones(64))
+    module.eval()
+    with torch.no_grad():
+        # A code of zeros: the decoder's layers give one value per channel,
+        # the pixel biases the rest.
+        biases = module.decoder[-1].bias
+        assert_allclose(torch.sigmoid(biases).numpy(), mean, rtol=1e-5)
+    posterior_mean, log_variance = module.posterior(torch.rand(3, 64))
+    assert posterior_mean.shape == log_variance.shape == (3, 4)
+
+
+def test_the_convolutional_vae_scores_and_samples_reproducibly(X):
+    params = dict(n_components=4, channels=(4, 8), n_importance_samples=5, max_iter=3)
+    vae = ConvolutionalVariationalAutoencoder(**params, random_state=0).fit(X)
+    assert vae.image_shape_ == (8, 8, 1)
+    assert vae.likelihood_ == "continuous_bernoulli"
+    scores = vae.score_samples(X[:20])
+    assert np.isfinite(scores).all()
+    assert_array_equal(vae.score_samples(X[:20]), scores)
+    # a row's score is its own: the same whatever rows come with it
+    assert_allclose(vae.score_samples(X[10:20]), scores[10:], rtol=1e-5)
+    samples = vae.sample(6, random_state=0)
+    assert samples.shape == (6, 64)
+    assert_array_equal(vae.sample(6, random_state=0), samples)
+    assert samples.min() >= 0 and samples.max() <= 1
+    with pytest.raises(ValueError, match="Pass image_shape"):
+        ConvolutionalVariationalAutoencoder(max_iter=1).fit(X[:, :60])
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")

@@ -28,6 +28,7 @@ from skae import (
     AutoencoderTransformer,
     ConvolutionalAutoencoder,
     ConvolutionalOutlierDetector,
+    ConvolutionalVariationalAutoencoder,
     VariationalAutoencoder,
     VariationalOutlierDetector,
 )
@@ -88,6 +89,7 @@ ESTIMATORS = [
     VariationalOutlierDetector,
     ConvolutionalAutoencoder,
     ConvolutionalOutlierDetector,
+    ConvolutionalVariationalAutoencoder,
     TiedAutoencoderTransformer,
     VariationalAutoencoderTransformer,
     VariationalTestOutlierDetector,

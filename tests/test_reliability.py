@@ -30,6 +30,7 @@ from skae import (
     AutoencoderTransformer,
     ConvolutionalAutoencoder,
     ConvolutionalOutlierDetector,
+    ConvolutionalVariationalAutoencoder,
     VariationalAutoencoder,
     VariationalOutlierDetector,
     _torch,
@@ -98,6 +99,17 @@ def conv_detector(X):
     ).fit(X)
 
 
+@pytest.fixture(scope="module")
+def conv_vae(X):
+    return ConvolutionalVariationalAutoencoder(
+        n_components=8,
+        channels=(4, 8),
+        n_importance_samples=5,
+        max_iter=3,
+        random_state=0,
+    ).fit(X)
+
+
 # --- persistence ------------------------------------------------------------------
 
 
@@ -116,6 +128,11 @@ ESTIMATORS = [
         "conv_detector",
         "decision_function",
         "skae._conv_outlier.ConvolutionalOutlierDetector",
+    ),
+    (
+        "conv_vae",
+        "score_samples",
+        "skae._conv_variational.ConvolutionalVariationalAutoencoder",
     ),
 ]
 
@@ -289,7 +306,7 @@ def _finite_input(X):
 )
 @given(data=st.data())
 def test_hostile_input_to_fitted_methods_works_or_raises_a_clear_error(
-    fitted, detector, vae, vae_detector, conv, conv_detector, data
+    fitted, detector, vae, vae_detector, conv, conv_detector, conv_vae, data
 ):
     model, method = data.draw(
         st.sampled_from(
@@ -307,6 +324,7 @@ def test_hostile_input_to_fitted_methods_works_or_raises_a_clear_error(
                 (conv, "transform"),
                 (conv, "inverse_transform"),
                 (conv_detector, "score_samples"),
+                (conv_vae, "score_samples"),
             ]
         )
     )
