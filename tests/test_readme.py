@@ -399,6 +399,11 @@ def test_the_readme_quotes_the_variational_one_class_and_conv_speed_results():
     )
     reconstruction = results["skae reconstruction (defaults)"]["mean_auc"]
     assert f"reconstruction error {reconstruction:.3f}" in line
+    rows = _result("conv_mnist")["rows"]
+    line = _summary_row("MNIST subset", "convolutional autoencoder: test MSE")
+    ratios = ", ".join(f"{row['conv_over_deep']:.2f}x" for row in rows)
+    assert f"| {ratios} |" in line
+    assert all(row["conv_over_pca"] < 1 for row in rows)
     ratio = _result("conv_speed")["ratios"]["skae / hand loop"]
     line = _summary_row("Fashion-MNIST", "convolutional autoencoder: seconds per epoch")
     assert f"| {ratio:.2f}x |" in line
