@@ -20,6 +20,7 @@ column is skipped with a note.
 """
 
 import argparse
+import os
 import time
 import warnings
 
@@ -279,6 +280,47 @@ def plot_extremes(model, X_test, y_test, c, image_shape, path, n=10):
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def compare_kinds(table, name, doc, default_dataset):
+    """Run the novelty protocol for `table` alone: a sibling script's ``main``.
+
+    Parses ``--dataset``, ``--classes`` and ``--save``, prints each
+    method's mean AUC, and writes ``<name>_<dataset>.json``.
+    """
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument(
+        "--dataset", choices=["fashion-mnist", "mnist"], default=default_dataset
+    )
+    parser.add_argument("--classes", type=int, nargs="+", default=list(range(10)))
+    parser.add_argument("--save", action="store_true")
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore", category=UserWarning)
+    log = Log()
+    X_train, y_train, X_test, y_test, _, description = load_images(args.dataset)
+    load = os.getloadavg()[0]
+    results = novelty(table, X_train, y_train, X_test, y_test, args.classes, log)
+    summarise(results)
+    for method, result in results.items():
+        log(f"{method}: mean AUC {result['mean_auc']:.4f}")
+    published = PUBLISHED[args.dataset]
+    log(f"published mean AUC ({published['source']}): {published['mean_auc']}")
+    path = write_json(
+        output_dir(args.save),
+        f"{name}_{args.dataset}",
+        {
+            "dataset": description,
+            "protocol": "one-class (novelty): fit on one class, the other nine "
+            "classes of the test set are the anomalies",
+            "classes": args.classes,
+            "load_average_at_start": load,
+            "machine": machine(),
+            "methods": {method: call for method, (call, _) in table.items()},
+            "results": results,
+            "published": published,
+        },
+    )
+    log(f"wrote {path}")
 
 
 def main():

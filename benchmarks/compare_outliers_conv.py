@@ -14,12 +14,7 @@ Results go to benchmarks/results/unsaved/ unless --save is given, which
 writes the committed benchmarks/results/outliers_conv_<dataset>.json.
 """
 
-import argparse
-import os
-import warnings
-
-from _common import Log, load_images, machine, output_dir, write_json
-from compare_outliers import PUBLISHED, novelty, summarise
+from compare_outliers import compare_kinds
 
 from skae import AutoencoderOutlierDetector, ConvolutionalOutlierDetector
 
@@ -45,39 +40,7 @@ TABLE = {
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--dataset", choices=["fashion-mnist", "mnist"], default="fashion-mnist"
-    )
-    parser.add_argument("--classes", type=int, nargs="+", default=list(range(10)))
-    parser.add_argument("--save", action="store_true")
-    args = parser.parse_args()
-    warnings.filterwarnings("ignore", category=UserWarning)
-    log = Log()
-    X_train, y_train, X_test, y_test, _, description = load_images(args.dataset)
-    load = os.getloadavg()[0]
-    results = novelty(TABLE, X_train, y_train, X_test, y_test, args.classes, log)
-    summarise(results)
-    for name, result in results.items():
-        log(f"{name}: mean AUC {result['mean_auc']:.4f}")
-    published = PUBLISHED[args.dataset]
-    log(f"published mean AUC ({published['source']}): {published['mean_auc']}")
-    path = write_json(
-        output_dir(args.save),
-        f"outliers_conv_{args.dataset}",
-        {
-            "dataset": description,
-            "protocol": "one-class (novelty): fit on one class, the other nine "
-            "classes of the test set are the anomalies",
-            "classes": args.classes,
-            "load_average_at_start": load,
-            "machine": machine(),
-            "methods": {name: call for name, (call, _) in TABLE.items()},
-            "results": results,
-            "published": published,
-        },
-    )
-    log(f"wrote {path}")
+    compare_kinds(TABLE, "outliers_conv", __doc__, default_dataset="fashion-mnist")
 
 
 if __name__ == "__main__":

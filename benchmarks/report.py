@@ -185,6 +185,21 @@ def memory_table():
     )
 
 
+def _auc_rows(rows, classes):
+    """Print one row per method: AUC per class, the mean (best in bold), fit seconds."""
+    print(f"| method | {' | '.join(str(c) for c in classes)} | mean AUC | fit (s) |")
+    print(f"|---|{'---:|' * (len(classes) + 2)}")
+    best = max(rows, key=lambda name: rows[name]["mean_auc"])
+    for name, row in rows.items():
+        cells = " | ".join(f"{row['auc'][str(c)]:.3f}" for c in classes)
+        mean = f"{row['mean_auc']:.4f}"
+        seconds = sorted(row["fit_seconds"].values())[len(classes) // 2]
+        print(
+            f"| {name} | {cells} | {'**' + mean + '**' if name == best else mean} "
+            f"| {seconds:.1f} |"
+        )
+
+
 def outliers_table(dataset):
     result = _load(f"outliers_{dataset}")
     if result is None:
@@ -199,18 +214,7 @@ def outliers_table(dataset):
         f"({result['test_shape'][0]:,} images), ROC AUC with the other classes as anomalies. "
         "Fit seconds: median over the classes.\n"
     )
-    print(f"| method | {' | '.join(str(c) for c in classes)} | mean AUC | fit (s) |")
-    print(f"|---|{'---:|' * (len(classes) + 2)}")
-    novelty = result["novelty"]
-    best = max(novelty, key=lambda name: novelty[name]["mean_auc"])
-    for name, row in novelty.items():
-        cells = " | ".join(f"{row['auc'][str(c)]:.3f}" for c in classes)
-        mean = f"{row['mean_auc']:.4f}"
-        seconds = sorted(row["fit_seconds"].values())[len(classes) // 2]
-        print(
-            f"| {name} | {cells} | {'**' + mean + '**' if name == best else mean} "
-            f"| {seconds:.1f} |"
-        )
+    _auc_rows(result["novelty"], classes)
     published = result["published"]
     print(
         "\nPublished mean AUC: "
@@ -536,18 +540,7 @@ def kind_outliers_table(name):
         "on the test set with the other classes as anomalies; fit seconds: "
         "median over the classes.\n"
     )
-    print(f"| method | {' | '.join(str(c) for c in classes)} | mean AUC | fit (s) |")
-    print(f"|---|{'---:|' * (len(classes) + 2)}")
-    rows = result["results"]
-    best = max(rows, key=lambda name: rows[name]["mean_auc"])
-    for name, row in rows.items():
-        cells = " | ".join(f"{row['auc'][str(c)]:.3f}" for c in classes)
-        mean = f"{row['mean_auc']:.4f}"
-        seconds = sorted(row["fit_seconds"].values())[len(classes) // 2]
-        print(
-            f"| {name} | {cells} | {'**' + mean + '**' if name == best else mean} "
-            f"| {seconds:.0f} |"
-        )
+    _auc_rows(result["results"], classes)
     published = result.get("published")
     if published:
         print(

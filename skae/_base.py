@@ -323,13 +323,17 @@ LOSS_ATTRIBUTES_DOC = """\
 """
 
 
-def check_hidden_layer_sizes(value):
-    """Return `hidden_layer_sizes` as a tuple of positive ints, or raise."""
+def check_layer_sizes(value, name="hidden_layer_sizes", *, allow_empty=True):
+    """Return the layer widths `value` (an int or ints) as a tuple, or raise.
+
+    `name` is the parameter's, for the message; `allow_empty` whether no
+    layer at all is valid (no hidden layer is; no convolution is not).
+    """
     sizes = tuple(np.atleast_1d(value).tolist())
     if not all(isinstance(size, Integral) and size > 0 for size in sizes):
-        raise ValueError(
-            f"hidden_layer_sizes must contain positive integers only, got {value!r}."
-        )
+        raise ValueError(f"{name} must contain positive integers only, got {value!r}.")
+    if not (sizes or allow_empty):
+        raise ValueError(f"{name} must hold at least one layer, got {value!r}.")
     return sizes
 
 

@@ -12,6 +12,7 @@ from ._base import (
     LOSS_CONSTRAINTS,
     LOSS_DOC,
     LOSS_PARAMETERS,
+    check_layer_sizes,
     fill_doc,
 )
 from ._conv_module import ConvAutoencoderModule
@@ -115,20 +116,14 @@ class _ConvolutionalKind:
 
     def _module_params(self):
         params = super()._module_params()
-        channels = tuple(np.atleast_1d(self.channels).tolist())
-        if not channels or not all(
-            isinstance(width, Integral) and width > 0 for width in channels
-        ):
-            raise ValueError(
-                "channels must hold one positive integer or more, got "
-                f"{self.channels!r}."
-            )
         if self.kernel_size % 2 == 0:
             raise ValueError(
                 f"kernel_size must be odd, got {self.kernel_size}: an even "
                 "kernel has no centre pixel."
             )
-        params["channels"] = channels
+        params["channels"] = check_layer_sizes(
+            self.channels, "channels", allow_empty=False
+        )
         return params
 
     def _resolve_output(self, module_params, X, value_range, continuing):

@@ -13,7 +13,7 @@ from ._base import (
     LOSS_DOC,
     LOSS_PARAMETERS,
     _BaseAutoencoder,
-    check_hidden_layer_sizes,
+    check_layer_sizes,
     fill_doc,
 )
 from ._module import ACTIVATIONS, AutoencoderModule
@@ -302,5 +302,5 @@ class AutoencoderTransformer(_BaseTransformer):
 
     def _module_params(self):
         params = super()._module_params()
-        params["hidden_layer_sizes"] = check_hidden_layer_sizes(self.hidden_layer_sizes)
+        params["hidden_layer_sizes"] = check_layer_sizes(self.hidden_layer_sizes)
         return params

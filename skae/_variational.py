@@ -8,7 +8,7 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_scalar
 
-from ._base import check_hidden_layer_sizes, fill_doc
+from ._base import check_layer_sizes, fill_doc
 from ._module import ACTIVATIONS
 from ._net import GraphLikelihood
 from ._torch import autocast_disabled, torch_generator
@@ -166,9 +166,7 @@ class VariationalAutoencoder(_BaseTransformer):
     def _module_params(self):
         params = super()._module_params()
         if "hidden_layer_sizes" in params:  # a convolutional kind has none
-            params["hidden_layer_sizes"] = check_hidden_layer_sizes(
-                self.hidden_layer_sizes
-            )
+            params["hidden_layer_sizes"] = check_layer_sizes(self.hidden_layer_sizes)
         return params
 
     def _resolve_output(self, module_params, X, value_range, continuing):

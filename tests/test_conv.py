@@ -79,8 +79,8 @@ def test_fit_names_image_shape_when_the_rows_are_not_square_images():
 @pytest.mark.parametrize(
     "params, match",
     [
-        ({"channels": ()}, "channels must hold one positive integer or more"),
-        ({"channels": (8, 0)}, "channels must hold one positive integer or more"),
+        ({"channels": ()}, "channels must hold at least one layer"),
+        ({"channels": (8, 0)}, "channels must contain positive integers only"),
         ({"kernel_size": 4}, "kernel_size must be odd"),
     ],
 )
