@@ -175,7 +175,9 @@ def test_kind_parameters_that_name_graph_arguments_reach_the_graph(Estimator, X)
     if not isinstance(module_class, type):  # a detector's: its autoencoder's
         module_class = Estimator._autoencoder_class._module_class
     arguments = set(inspect.signature(module_class).parameters)
-    estimator = Estimator(**BASE).fit(X)
+    names = Estimator().get_params()
+    small = {name: value for name, value in SMALL.items() if name in names}
+    estimator = Estimator(**BASE, **small).fit(X)
     fitted = estimator.net_.module_.get_params()
     for name in estimator._kind()._kind_parameters:
         # resolved from 'auto' and from the data

@@ -137,33 +137,56 @@ ESTIMATORS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def fresh_process_outputs(request, X, tmp_path_factory):
+    """Each model's output after a pickle and a joblib round trip, in one new process.
+
+    One process loads them all: starting one per model costs seconds each.
+    """
+    folder = tmp_path_factory.mktemp("round_trips")
+    np.save(folder / "X.npy", X)
+    jobs = []
+    for name, method, _ in ESTIMATORS:
+        model = request.getfixturevalue(name)
+        pickle_path, joblib_path = folder / f"{name}.pickle", folder / f"{name}.joblib"
+        pickle_path.write_bytes(pickle.dumps(model))
+        joblib.dump(model, joblib_path)
+        jobs += [
+            (
+                "pickle",
+                name,
+                method,
+                "pickle.loads(open(path, 'rb').read())",
+                pickle_path,
+            ),
+            ("joblib", name, method, "joblib.load(path)", joblib_path),
+        ]
+    # Bitwise equality holds at the same BLAS thread count (products split
+    # over other thread counts round differently): both sides run on one.
+    script = "import pickle, joblib, numpy as np, threadpoolctl\n"
+    script += f"X = np.load({str(folder / 'X.npy')!r})\n"
+    for dump, name, method, load, path in jobs:
+        script += (
+            f"path = {str(path)!r}\n"
+            f"model = {load}\n"
+            "with threadpoolctl.threadpool_limits(1):\n"
+            f"    np.save({str(folder / f'{dump}-{name}.npy')!r}, model.{method}(X))\n"
+        )
+    subprocess.run([sys.executable, "-c", script], check=True)
+    return {
+        (dump, name): np.load(folder / f"{dump}-{name}.npy") for dump, name, *_ in jobs
+    }
+
+
 @pytest.mark.parametrize("name, method, type_name", ESTIMATORS)
 @pytest.mark.parametrize("dump", ["pickle", "joblib"])
 def test_round_trip_in_a_fresh_process_gives_identical_output(
-    request, X, tmp_path, dump, name, method, type_name
+    request, X, fresh_process_outputs, dump, name, method, type_name
 ):
     model = request.getfixturevalue(name)
-    path = tmp_path / "model"
-    np.save(tmp_path / "X.npy", X)
-    if dump == "pickle":
-        path.write_bytes(pickle.dumps(model))
-        load = f"pickle.loads(open({str(path)!r}, 'rb').read())"
-    else:
-        joblib.dump(model, path)
-        load = f"joblib.load({str(path)!r})"
-    # Bitwise equality holds at the same BLAS thread count (products split
-    # over other thread counts round differently): both sides run on one.
-    script = (
-        "import pickle, joblib, numpy as np, threadpoolctl\n"
-        f"model = {load}\n"
-        f"X = np.load({str(tmp_path / 'X.npy')!r})\n"
-        "with threadpoolctl.threadpool_limits(1):\n"
-        f"    np.save({str(tmp_path / 'out.npy')!r}, model.{method}(X))\n"
-    )
-    subprocess.run([sys.executable, "-c", script], check=True)
     with threadpool_limits(1):
         expected = getattr(model, method)(X)
-    assert_array_equal(np.load(tmp_path / "out.npy"), expected)
+    assert_array_equal(fresh_process_outputs[dump, name], expected)
 
 
 @pytest.mark.parametrize("name, method, type_name", ESTIMATORS)
