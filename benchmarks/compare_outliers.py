@@ -282,19 +282,22 @@ def plot_extremes(model, X_test, y_test, c, image_shape, path, n=10):
     plt.close(fig)
 
 
-def compare_kinds(table, name, doc, default_dataset):
-    """Run the novelty protocol for `table` alone: a sibling script's ``main``.
+def compare_kinds(tables, doc, default_dataset):
+    """Run the novelty protocol for one table alone: a sibling script's ``main``.
 
-    Parses ``--dataset``, ``--classes`` and ``--save``, prints each
+    `tables` maps a results name to a table. Parses ``--table`` (the first
+    by default), ``--dataset``, ``--classes`` and ``--save``, prints each
     method's mean AUC, and writes ``<name>_<dataset>.json``.
     """
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--table", choices=list(tables), default=next(iter(tables)))
     parser.add_argument(
         "--dataset", choices=["fashion-mnist", "mnist"], default=default_dataset
     )
     parser.add_argument("--classes", type=int, nargs="+", default=list(range(10)))
     parser.add_argument("--save", action="store_true")
     args = parser.parse_args()
+    name, table = args.table, tables[args.table]
     warnings.filterwarnings("ignore", category=UserWarning)
     log = Log()
     X_train, y_train, X_test, y_test, _, description = load_images(args.dataset)

@@ -8,10 +8,15 @@ in that best setting (mean AUC 0.931 in ``outliers_fashion-mnist.json``),
 side by side in one process, each with ``novelty=False`` (the same network,
 without the fits that calibrate the offset, which the ranking does not use).
 
-    python benchmarks/compare_outliers_conv.py --dataset fashion-mnist   # ~30 min
+With ``--table outliers_conv_code_weight``, the convolutional detector in that
+setting with more weight on the code's distance (1, 3 and 10), beside the
+dense detector's best.
+
+    python benchmarks/compare_outliers_conv.py --dataset fashion-mnist   # ~45 min
+    python benchmarks/compare_outliers_conv.py --table outliers_conv_code_weight
 
 Results go to benchmarks/results/unsaved/ unless --save is given, which
-writes the committed benchmarks/results/outliers_conv_<dataset>.json.
+writes the committed benchmarks/results/<table>_<dataset>.json.
 """
 
 from compare_outliers import compare_kinds
@@ -38,9 +43,27 @@ TABLE = {
     ),
 }
 
+DENSE = "skae dense (max_iter=20, code_weight=0.3)"
+CODE_WEIGHTS = (1.0, 3.0, 10.0)
+
+CODE_WEIGHT_TABLE = {DENSE: TABLE[DENSE]} | {
+    f"skae convolutional (max_iter=20, code_weight={weight:g})": (
+        f"ConvolutionalOutlierDetector(max_iter=20, code_weight={weight:g}, "
+        "novelty=False, random_state=0)",
+        lambda _, weight=weight: ConvolutionalOutlierDetector(
+            max_iter=20, code_weight=weight, novelty=False, random_state=0
+        ),
+    )
+    for weight in CODE_WEIGHTS
+}
+
 
 def main():
-    compare_kinds(TABLE, "outliers_conv", __doc__, default_dataset="fashion-mnist")
+    compare_kinds(
+        {"outliers_conv": TABLE, "outliers_conv_code_weight": CODE_WEIGHT_TABLE},
+        __doc__,
+        default_dataset="fashion-mnist",
+    )
 
 
 if __name__ == "__main__":

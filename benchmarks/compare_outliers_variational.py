@@ -40,7 +40,7 @@ TABLE = {
 
 
 def main():
-    compare_kinds(TABLE, "outliers_variational", __doc__, default_dataset="mnist")
+    compare_kinds({"outliers_variational": TABLE}, __doc__, default_dataset="mnist")
 
 
 if __name__ == "__main__":

@@ -653,7 +653,13 @@ TABLES = {
         for dataset in ("fashion-mnist", "mnist")
     },
     "conv_speed": (conv_speed_table,),
-    "outliers_conv_fashion-mnist": (kind_outliers_table, "outliers_conv_fashion-mnist"),
+    **{
+        name: (kind_outliers_table, name)
+        for name in (
+            "outliers_conv_fashion-mnist",
+            "outliers_conv_code_weight_fashion-mnist",
+        )
+    },
     "denoising": (denoising_table,),
     "speed": (speed_table,),
     "profile": (profile_table,),
