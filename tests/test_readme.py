@@ -399,14 +399,29 @@ def test_the_readme_quotes_the_variational_one_class_and_conv_speed_results():
     )
     reconstruction = results["skae reconstruction (defaults)"]["mean_auc"]
     assert f"reconstruction error {reconstruction:.3f}" in line
-    rows = _result("conv_mnist")["rows"]
-    line = _summary_row("MNIST subset", "convolutional autoencoder: test MSE")
-    ratios = ", ".join(f"{row['conv_over_deep']:.2f}x" for row in rows)
-    assert f"| {ratios} |" in line
-    assert all(row["conv_over_pca"] < 1 for row in rows)
+    for data, name in [("MNIST subset", "mnist"), ("Fashion-MNIST", "fashion-mnist")]:
+        rows = _result(f"conv_{name}")["rows"]
+        line = _summary_row(data, "convolutional autoencoder: test MSE")
+        ratios = ", ".join(f"{row['conv_over_deep']:.2f}x" for row in rows)
+        assert f"| {ratios} |" in line
+        assert all(row["conv_over_pca"] < 1 for row in rows)
     ratio = _result("conv_speed")["ratios"]["skae / hand loop"]
     line = _summary_row("Fashion-MNIST", "convolutional autoencoder: seconds per epoch")
     assert f"| {ratio:.2f}x |" in line
+
+
+def test_the_readme_quotes_the_conv_one_class_results():
+    line = _summary_row("Fashion-MNIST", "convolutional detector: one-class ROC AUC")
+    results = _result("outliers_conv_code_weight_fashion-mnist")["results"]
+    best = results["skae convolutional (max_iter=20, code_weight=3)"]["mean_auc"]
+    dense = results["skae dense (max_iter=20, code_weight=0.3)"]["mean_auc"]
+    assert f"| {best:.3f} (`max_iter=20, code_weight=3`;" in line
+    assert f"the dense detector {dense:.3f} (a tie)" in line
+    assert best >= dense and round(best, 3) == round(dense, 3)
+    defaults = _result("outliers_conv_fashion-mnist")["results"]
+    assert (
+        f"defaults {defaults['skae convolutional (defaults)']['mean_auc']:.3f})" in line
+    )
 
 
 def test_the_variational_autoencoder_beats_pca_and_factor_analysis():
