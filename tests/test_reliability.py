@@ -145,30 +145,20 @@ def fresh_process_outputs(request, X, tmp_path_factory):
     """
     folder = tmp_path_factory.mktemp("round_trips")
     np.save(folder / "X.npy", X)
-    jobs = []
-    for name, method, _ in ESTIMATORS:
+    loads = {"pickle": "pickle.loads(path.read_bytes())", "joblib": "joblib.load(path)"}
+    for name, _, _ in ESTIMATORS:
         model = request.getfixturevalue(name)
-        pickle_path, joblib_path = folder / f"{name}.pickle", folder / f"{name}.joblib"
-        pickle_path.write_bytes(pickle.dumps(model))
-        joblib.dump(model, joblib_path)
-        jobs += [
-            (
-                "pickle",
-                name,
-                method,
-                "pickle.loads(open(path, 'rb').read())",
-                pickle_path,
-            ),
-            ("joblib", name, method, "joblib.load(path)", joblib_path),
-        ]
+        (folder / f"pickle-{name}").write_bytes(pickle.dumps(model))
+        joblib.dump(model, folder / f"joblib-{name}")
     # Bitwise equality holds at the same BLAS thread count (products split
     # over other thread counts round differently): both sides run on one.
-    script = "import pickle, joblib, numpy as np, threadpoolctl\n"
+    script = "import pathlib, pickle, joblib, numpy as np, threadpoolctl\n"
     script += f"X = np.load({str(folder / 'X.npy')!r})\n"
-    for dump, name, method, load, path in jobs:
+    jobs = [(dump, name, method) for dump in loads for name, method, _ in ESTIMATORS]
+    for dump, name, method in jobs:
         script += (
-            f"path = {str(path)!r}\n"
-            f"model = {load}\n"
+            f"path = pathlib.Path({str(folder / f'{dump}-{name}')!r})\n"
+            f"model = {loads[dump]}\n"
             "with threadpoolctl.threadpool_limits(1):\n"
             f"    np.save({str(folder / f'{dump}-{name}.npy')!r}, model.{method}(X))\n"
         )
