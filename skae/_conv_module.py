@@ -55,15 +55,19 @@ def conv_sizes(size, depth):
     return sizes
 
 
-def conv_stacks(image_shape, channels, kernel_size, activation, dropout, widths):
+def conv_stacks(
+    image_shape, channels, kernel_size, hidden_layer_sizes, activation, dropout, widths
+):
     """Return the convolutional ``(encoder, decoder)`` of images of `image_shape`.
 
     The encoder: stride-2 convolutions of ``channels[i]`` output channels,
-    each followed by `activation` (and dropout), then a linear layer to
-    ``widths[0]`` values; the decoder: a linear layer from ``widths[1]``
-    values, then transposed convolutions back to the image's exact shape,
-    the last one linear. Both take and give rows. On the meta device: the
-    graph initialises them.
+    each followed by `activation` (and dropout), then dense layers of
+    `hidden_layer_sizes` (each followed by `activation`, and dropout) and a
+    linear layer to ``widths[0]`` values; the decoder: a dense layer from
+    ``widths[1]`` values, the mirrored dense layers to the last
+    convolution's grid, then transposed convolutions back to the image's
+    exact shape, the last one linear. Both take and give rows. On the meta
+    device: the graph initialises them.
     """
     height, width, n_channels = image_shape
     heights = conv_sizes(height, len(channels))
@@ -82,10 +86,17 @@ def conv_stacks(image_shape, channels, kernel_size, activation, dropout, widths)
         encoder += hidden(
             nn.Conv2d(c_in, c_out, kernel_size, 2, padding, device="meta")
         )
-    encoder += [ImagesToRows(), nn.Linear(math.prod(grid), widths[0], device="meta")]
+    encoder.append(ImagesToRows())
+    dense = [math.prod(grid), *hidden_layer_sizes]
+    for n_in, n_out in zip(dense[:-1], dense[1:]):
+        encoder += hidden(nn.Linear(n_in, n_out, device="meta"))
+    encoder.append(nn.Linear(dense[-1], widths[0], device="meta"))
 
-    decoder = hidden(nn.Linear(widths[1], math.prod(grid), device="meta"))
-    decoder.insert(1, RowsToImages(grid))
+    decoder = []
+    dense = [widths[1], *reversed(hidden_layer_sizes), math.prod(grid)]
+    for n_in, n_out in zip(dense[:-1], dense[1:]):
+        decoder += hidden(nn.Linear(n_in, n_out, device="meta"))
+    decoder.append(RowsToImages(grid))
     for i in range(len(channels), 0, -1):
         # Back to the side the encoder's layer i halved: an even side needs
         # one more row and column than the transposed layer gives.
@@ -140,9 +151,10 @@ class ConvAutoencoderModule(BaseAutoencoderModule):
 
     The encoder is a stack of stride-2 convolutions (each halves the image's
     sides and has ``channels[i]`` output channels), each followed by
-    ``activation``, then a linear layer to the code; the decoder mirrors it
-    with a linear layer and transposed convolutions back to the image's
-    shape. The code and the output are linear: the output is a logit for
+    ``activation``, then dense layers of ``hidden_layer_sizes`` and a linear
+    layer to the code; the decoder mirrors it with dense layers and
+    transposed convolutions back to the image's shape. The code and the
+    output are linear: the output is a logit for
     the binary cross-entropy loss and the reconstruction itself for the
     squared error.
 
@@ -164,6 +176,10 @@ class ConvAutoencoderModule(BaseAutoencoderModule):
     kernel_size : int, default=3
         Side of every convolution's square kernel; odd.
 
+    hidden_layer_sizes : tuple of int, default=()
+        Widths of dense layers between the last convolution and the code;
+        the decoder mirrors them.
+
     activation : {'relu', 'tanh', 'sigmoid', 'gelu'}, default='relu'
         Activation after every convolution but the decoder's last, and after
         the decoder's linear layer.
@@ -183,6 +199,7 @@ class ConvAutoencoderModule(BaseAutoencoderModule):
         image_shape,
         channels=(16, 32),
         kernel_size=3,
+        hidden_layer_sizes=(),
         activation="relu",
         dropout=0.0,
         generator=None,
@@ -193,6 +210,7 @@ class ConvAutoencoderModule(BaseAutoencoderModule):
         self.image_shape = tuple(image_shape)
         self.channels = tuple(channels)
         self.kernel_size = kernel_size
+        self.hidden_layer_sizes = tuple(hidden_layer_sizes)
         self.activation = activation
         self.dropout = dropout
         check_image_shape(self.image_shape, n_features)
@@ -200,6 +218,7 @@ class ConvAutoencoderModule(BaseAutoencoderModule):
             self.image_shape,
             self.channels,
             kernel_size,
+            self.hidden_layer_sizes,
             activation,
             dropout,
             (n_components, n_components),
@@ -238,7 +257,10 @@ class ConvVariationalModule(VariationalModule):
 
     Parameters
     ----------
-    n_features, n_components, image_shape, channels, kernel_size, activation
+    n_features, n_components, image_shape, channels, kernel_size
+        As for :class:`ConvAutoencoderModule`.
+
+    hidden_layer_sizes, activation
         As for :class:`ConvAutoencoderModule`.
 
     likelihood, location, scale, generator
@@ -252,6 +274,7 @@ class ConvVariationalModule(VariationalModule):
         image_shape,
         channels=(16, 32),
         kernel_size=3,
+        hidden_layer_sizes=(),
         activation="relu",
         likelihood="gaussian",
         location=0.0,
@@ -264,12 +287,14 @@ class ConvVariationalModule(VariationalModule):
         self.image_shape = tuple(image_shape)
         self.channels = tuple(channels)
         self.kernel_size = kernel_size
+        self.hidden_layer_sizes = tuple(hidden_layer_sizes)
         self.activation = activation
         check_image_shape(self.image_shape, n_features)
         encoder, decoder = conv_stacks(
             self.image_shape,
             self.channels,
             kernel_size,
+            self.hidden_layer_sizes,
             activation,
             0.0,
             (2 * n_components, n_components),

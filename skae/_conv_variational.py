@@ -64,6 +64,7 @@ class ConvolutionalVariationalAutoencoder(_ConvolutionalKind, VariationalAutoenc
         "image_shape": None,
         "channels": (16, 32),
         "kernel_size": 3,
+        "hidden_layer_sizes": (),
         "activation": "relu",
         "likelihood": "auto",
         "n_importance_samples": 100,

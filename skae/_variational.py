@@ -165,8 +165,7 @@ class VariationalAutoencoder(_BaseTransformer):
 
     def _module_params(self):
         params = super()._module_params()
-        if "hidden_layer_sizes" in params:  # a convolutional kind has none
-            params["hidden_layer_sizes"] = check_layer_sizes(self.hidden_layer_sizes)
+        params["hidden_layer_sizes"] = check_layer_sizes(self.hidden_layer_sizes)
         return params
 
     def _resolve_output(self, module_params, X, value_range, continuing):

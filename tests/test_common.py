@@ -65,7 +65,7 @@ TRANSFORMERS = [
     ),
     # the convolutional autoencoder on the checks' rows of any width: as
     # one-row images (a signal), and as 1 x 1 images of many channels, with
-    # dropout, a wider kernel and one layer
+    # dropout, a wider kernel, one layer and a dense layer before the code
     ConvolutionalAutoencoder(
         n_components=4, image_shape=(1, -1), channels=(4, 8), max_iter=5, random_state=0
     ),
@@ -73,6 +73,7 @@ TRANSFORMERS = [
         image_shape=(1, 1, -1),
         channels=8,
         kernel_size=5,
+        hidden_layer_sizes=(6,),
         dropout=0.2,
         whiten=True,
         max_iter=5,

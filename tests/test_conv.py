@@ -82,6 +82,10 @@ def test_fit_names_image_shape_when_the_rows_are_not_square_images():
         ({"channels": ()}, "channels must hold at least one layer"),
         ({"channels": (8, 0)}, "channels must contain positive integers only"),
         ({"kernel_size": 4}, "kernel_size must be odd"),
+        (
+            {"hidden_layer_sizes": (8, 0)},
+            "hidden_layer_sizes must contain positive integers only",
+        ),
     ],
 )
 def test_wrong_channels_or_kernels_are_clear_errors(X, params, match):
@@ -120,24 +124,41 @@ def test_rows_are_viewed_as_images_in_height_width_channel_order():
 
 
 @pytest.mark.parametrize(
-    "image_shape, channels",
+    "image_shape, channels, hidden_layer_sizes",
     [
-        ((8, 8, 1), (16, 32)),
-        ((28, 28, 1), (16, 32)),
-        ((7, 5, 3), (4, 8, 8)),
-        ((32, 32, 3), (16, 32)),
-        ((1, 1, 1), (2,)),
-        ((1, 9, 2), (4, 4)),
+        ((8, 8, 1), (16, 32), ()),
+        ((28, 28, 1), (16, 32), ()),
+        ((28, 28, 1), (16, 32), (256,)),
+        ((7, 5, 3), (4, 8, 8), (12, 9)),
+        ((32, 32, 3), (16, 32), ()),
+        ((1, 1, 1), (2,), ()),
+        ((1, 9, 2), (4, 4), (3,)),
     ],
 )
-def test_the_graph_gives_back_rows_of_the_input_s_shape(image_shape, channels):
+def test_the_graph_gives_back_rows_of_the_input_s_shape(
+    image_shape, channels, hidden_layer_sizes
+):
     n_features = int(np.prod(image_shape))
     module = ConvAutoencoderModule(
-        n_features, 6, image_shape, channels, generator=torch.Generator()
+        n_features,
+        6,
+        image_shape,
+        channels,
+        hidden_layer_sizes=hidden_layer_sizes,
+        generator=torch.Generator(),
     )
     reconstruction, code = module(torch.rand(3, n_features))
     assert reconstruction.shape == (3, n_features)
     assert code.shape == (3, 6)
+    # The dense layers between the convolutions and the code, mirrored.
+    widths = [
+        layer.out_features for layer in module.encoder if isinstance(layer, nn.Linear)
+    ]
+    assert widths == [*hidden_layer_sizes, 6]
+    widths = [
+        layer.in_features for layer in module.decoder if isinstance(layer, nn.Linear)
+    ]
+    assert widths == [6, *reversed(hidden_layer_sizes)]
 
 
 def test_a_pixel_reaches_only_the_code_through_its_neighbourhood():
@@ -154,9 +175,15 @@ def test_a_pixel_reaches_only_the_code_through_its_neighbourhood():
     assert difference[1:, :].sum() == 0 and difference[:, 1:].sum() == 0
 
 
-def test_the_multiply_adds_are_counted_as_the_layers_do_them():
+@pytest.mark.parametrize("hidden_layer_sizes", [(), (256,)])
+def test_the_multiply_adds_are_counted_as_the_layers_do_them(hidden_layer_sizes):
     module = ConvAutoencoderModule(
-        28 * 28, 32, (28, 28, 1), (16, 32), generator=torch.Generator()
+        28 * 28,
+        32,
+        (28, 28, 1),
+        (16, 32),
+        hidden_layer_sizes=hidden_layer_sizes,
+        generator=torch.Generator(),
     )
     counted = []
 
