@@ -563,17 +563,22 @@ def conv_table(dataset):
         f"{result['load_average_at_start']:.1f} at the start. Test MSE (fit seconds).\n"
     )
     names = list(result["models"])
-    print("| code | " + " | ".join(names) + " | conv / deep | conv / PCA |")
-    print("|---:|" + "---:|" * (len(names) + 2))
+    # Each convolutional network's ratios, under the prefix of their keys.
+    convs = {"conv": "conv", "conv (256)": "conv_256"}
+    ratios = [
+        (f"{name} / {other}", f"{key}_over_{other.lower()}")
+        for name, key in convs.items()
+        if name in names
+        for other in ("deep", "PCA")
+    ]
+    print("| code | " + " | ".join(names + [label for label, _ in ratios]) + " |")
+    print("|---:|" + "---:|" * (len(names) + len(ratios)))
     for row in result["rows"]:
-        cells = " | ".join(
+        cells = [
             f"{row[name]['mse']:.5f} ({row[name]['fit_seconds']:.0f} s)"
             for name in names
-        )
-        print(
-            f"| {row['code']} | {cells} | {row['conv_over_deep']:.2f} | "
-            f"{row['conv_over_pca']:.2f} |"
-        )
+        ] + [f"{row[key]:.2f}" for _, key in ratios]
+        print(f"| {row['code']} | " + " | ".join(cells) + " |")
     print("\nModels: " + "; ".join(f"{k}: `{v}`" for k, v in result["models"].items()))
     keras = result.get("keras_setting")
     if keras:

@@ -44,9 +44,10 @@ CONV_DOC = """\
     hidden_layer_sizes : int or array-like of int, default=()
         Widths of dense layers between the last convolution and the code,
         as in :class:`AutoencoderTransformer`; the decoder mirrors them.
-        None by default: a linear layer maps the last convolution's output
-        to the code. A layer of 256 gives better codes of 8 or 16 values on
-        28 x 28 images, for longer fits (see the Benchmarks page).
+        By default none: a linear layer maps the last convolution's output
+        to the code. A dense layer before a small code can reconstruct
+        better, for a longer fit (Benchmarks page, "Convolutional
+        autoencoders").
 
     activation : {'relu', 'tanh', 'sigmoid', 'gelu'}, default='relu'
         Activation after every convolution but the decoder's last, and after
