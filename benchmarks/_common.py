@@ -17,6 +17,9 @@ RESULTS_DIR = Path(__file__).parent / "results"
 # Where runs go unless asked to --save: git ignores it, so a newcomer's run
 # leaves the committed results as they are.
 UNSAVED_DIR = RESULTS_DIR / "unsaved"
+# compare_conv.py's convolutional networks, by the prefix of their ratios'
+# keys in a row of its results ("conv_256_over_deep").
+CONV_RATIO_KEYS = {"conv": "conv", "conv (256)": "conv_256"}
 # The MNIST files in ../shared/data/mnist, named relative to the repository.
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 

@@ -22,7 +22,7 @@ writes the committed benchmarks/results/conv_<dataset>.json.
 import argparse
 import os
 
-from _common import Log, load_images, machine, output_dir, write_json
+from _common import CONV_RATIO_KEYS, Log, load_images, machine, output_dir, write_json
 from compare_pca import fit_timed, reconstruction_errors
 from sklearn.decomposition import PCA
 
@@ -48,8 +48,6 @@ MODELS = {
         k, hidden_layer_sizes=(256,), random_state=0
     ),
 }
-# Each convolutional network, by the prefix of its ratios' keys in a row.
-CONVS = {"conv": "conv", "conv (256)": "conv_256"}
 
 
 def main():
@@ -75,7 +73,7 @@ def main():
             log(
                 f"code {k:>3}  {name:<4}  fit {seconds:6.1f}s  MSE {mse:.5f}  BCE {bce:.4f}"
             )
-        for name, key in CONVS.items():
+        for name, key in CONV_RATIO_KEYS.items():
             row[f"{key}_over_deep"] = row[name]["mse"] / row["deep"]["mse"]
             row[f"{key}_over_pca"] = row[name]["mse"] / row["PCA"]["mse"]
             log(
@@ -101,7 +99,7 @@ def main():
             f"Keras blog's setting: test BCE {bce:.4f} (blog {KERAS_CONV_BCE}), {seconds:.0f}s"
         )
     met, aim = {}, {}
-    for name, key in CONVS.items():
+    for name, key in CONV_RATIO_KEYS.items():
         met[name] = all(
             row[f"{key}_over_deep"] < 1 and row[f"{key}_over_pca"] < 1 for row in rows
         )

@@ -11,7 +11,7 @@ import json
 from contextlib import redirect_stdout
 from pathlib import Path
 
-from _common import RESULTS_DIR
+from _common import CONV_RATIO_KEYS, RESULTS_DIR
 
 
 def _load(name):
@@ -563,11 +563,9 @@ def conv_table(dataset):
         f"{result['load_average_at_start']:.1f} at the start. Test MSE (fit seconds).\n"
     )
     names = list(result["models"])
-    # Each convolutional network's ratios, under the prefix of their keys.
-    convs = {"conv": "conv", "conv (256)": "conv_256"}
     ratios = [
         (f"{name} / {other}", f"{key}_over_{other.lower()}")
-        for name, key in convs.items()
+        for name, key in CONV_RATIO_KEYS.items()
         if name in names
         for other in ("deep", "PCA")
     ]

@@ -494,14 +494,17 @@ class _BaseAutoencoder(BaseEstimator):
     def _module_params(self):
         """Return the graph's arguments: the kind's parameters its graph takes.
 
-        ``n_features`` is set from the data later; a kind overrides this to
-        check or convert its values.
+        ``n_features`` is set from the data later; ``hidden_layer_sizes``,
+        where the graph takes it, is checked here for every kind; a kind
+        overrides this to check or convert its own values.
         """
         arguments = inspect.signature(self._module_class).parameters
         params = {"n_features": None, "n_components": self.n_components}
         for name in self._kind()._kind_parameters:
             if name in arguments:
                 params[name] = getattr(self, name)
+        if "hidden_layer_sizes" in params:
+            params["hidden_layer_sizes"] = check_layer_sizes(self.hidden_layer_sizes)
         return params
 
     def _check_same_network(self, module_params):

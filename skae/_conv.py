@@ -50,8 +50,8 @@ CONV_DOC = """\
         autoencoders").
 
     activation : {'relu', 'tanh', 'sigmoid', 'gelu'}, default='relu'
-        Activation after every convolution but the decoder's last, and after
-        the decoder's linear layer. The code is linear.
+        Activation after every convolution but the decoder's last and after
+        every dense layer but the code's. The code is linear.
 
 """
 
@@ -119,8 +119,8 @@ CONV_CONSTRAINTS = {
 class _ConvolutionalKind:
     """What every convolutional kind adds to its estimator: the image's shape.
 
-    Checks `channels`, `kernel_size` and `hidden_layer_sizes` for the graph,
-    resolves `image_shape` from the data at fit, and gives ``image_shape_``.
+    Checks `channels` and `kernel_size` for the graph, resolves
+    `image_shape` from the data at fit, and gives ``image_shape_``.
     """
 
     def _module_params(self):
@@ -133,7 +133,6 @@ class _ConvolutionalKind:
         params["channels"] = check_layer_sizes(
             self.channels, "channels", allow_empty=False
         )
-        params["hidden_layer_sizes"] = check_layer_sizes(self.hidden_layer_sizes)
         return params
 
     def _resolve_output(self, module_params, X, value_range, continuing):

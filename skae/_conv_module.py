@@ -181,8 +181,8 @@ class ConvAutoencoderModule(BaseAutoencoderModule):
         the decoder mirrors them.
 
     activation : {'relu', 'tanh', 'sigmoid', 'gelu'}, default='relu'
-        Activation after every convolution but the decoder's last, and after
-        the decoder's linear layer.
+        Activation after every convolution but the decoder's last and after
+        every dense layer but the code's.
 
     dropout : float, default=0.0
         Dropout probability after every hidden activation.

@@ -13,7 +13,6 @@ from ._base import (
     LOSS_DOC,
     LOSS_PARAMETERS,
     _BaseAutoencoder,
-    check_layer_sizes,
     fill_doc,
 )
 from ._module import ACTIVATIONS, AutoencoderModule
@@ -299,8 +298,3 @@ class AutoencoderTransformer(_BaseTransformer):
     }
     _kind_doc = DENSE_DOC + "\n" + LOSS_DOC
     _kind_attributes_doc = LOSS_ATTRIBUTES_DOC
-
-    def _module_params(self):
-        params = super()._module_params()
-        params["hidden_layer_sizes"] = check_layer_sizes(self.hidden_layer_sizes)
-        return params

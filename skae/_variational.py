@@ -8,7 +8,7 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_scalar
 
-from ._base import check_layer_sizes, fill_doc
+from ._base import fill_doc
 from ._module import ACTIVATIONS
 from ._net import GraphLikelihood
 from ._torch import autocast_disabled, torch_generator
@@ -162,11 +162,6 @@ class VariationalAutoencoder(_BaseTransformer):
     }
     _kind_doc = VARIATIONAL_DOC + "\n" + LIKELIHOOD_DOC
     _kind_attributes_doc = VARIATIONAL_ATTRIBUTES_DOC
-
-    def _module_params(self):
-        params = super()._module_params()
-        params["hidden_layer_sizes"] = check_layer_sizes(self.hidden_layer_sizes)
-        return params
 
     def _resolve_output(self, module_params, X, value_range, continuing):
         if continuing:
