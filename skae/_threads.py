@@ -105,7 +105,28 @@ def _set_blas_threads(n):
     counts = n if isinstance(n, tuple) else (n,) * len(_blas.lib_controllers)
     for lib, count in zip(_blas.lib_controllers, counts):
         if lib.num_threads != count:
-            lib.set_num_threads(count)
+            with _controlling(lib):
+                lib.set_num_threads(count)
+
+
+@contextlib.contextmanager
+def _controlling(lib):
+    """Let this thread set `lib`'s threads, then let any thread set them again.
+
+    threadpoolctl (3.8 and newer) lets only the first thread that sets a
+    process-wide pool (pthreads OpenBLAS) set it until that thread ends, and
+    ignores the others silently; but a block of :class:`_SharedSetting` may
+    be left last by another thread than the one that entered it first.
+    """
+    clear = getattr(lib, "clear_controlling_thread", None)
+    if clear is None:  # older threadpoolctl, or a library without the rule
+        yield
+        return
+    clear(force=True)
+    try:
+        yield
+    finally:
+        clear()
 
 
 torch_threads = _SharedSetting(torch.get_num_threads, _set_torch_threads)

@@ -1,4 +1,5 @@
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -31,10 +32,7 @@ def user_threads():
 @pytest.fixture
 def user_blas_threads():
     # Set by the user, from this thread, as threadpoolctl does, even where the
-    # count is 2 already. In a process whose main thread never set it,
-    # OpenBLAS (0.3.31, pthreads) may ignore the restore that the worker
-    # thread leaving a concurrent inference last makes, depending on timing:
-    # a known bug, found by a shuffled run, not yet fixed.
+    # count is 2 already: this thread then controls a process-wide pool.
     before = _get_blas_threads()
     for lib in ThreadpoolController().select(user_api="blas").lib_controllers:
         lib.set_num_threads(2)
@@ -144,3 +142,39 @@ def test_concurrent_calls_restore_the_users_blas_threads(user_blas_threads):
         with blas_threads(1):
             raise RuntimeError
     assert _get_blas_threads() == user_blas_threads
+
+
+def test_a_block_left_last_by_another_thread_restores_the_users_blas_threads(
+    user_blas_threads,
+):
+    # Thread "first" enters first and leaves first; thread "last" restores the
+    # user's count while "first" is still alive. threadpoolctl 3.8 lets only
+    # the first thread to set a process-wide pool (pthreads OpenBLAS) set it,
+    # so the restore used to be dropped, and the count stayed at 1.
+    steps = [threading.Event() for _ in range(4)]
+    inside = []
+
+    def first():
+        with blas_threads(1):
+            steps[0].set()
+            steps[1].wait()
+            inside.append(_get_blas_threads())
+        steps[2].set()
+        steps[3].wait()  # alive until the check below
+
+    def last():
+        steps[0].wait()
+        with blas_threads(1):
+            steps[1].set()
+            steps[2].wait()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=last)]
+    for thread in threads:
+        thread.start()
+    threads[1].join()
+    try:
+        assert inside == [(1,) * len(user_blas_threads)]
+        assert _get_blas_threads() == user_blas_threads
+    finally:
+        steps[3].set()
+        threads[0].join()
