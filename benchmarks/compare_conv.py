@@ -16,7 +16,9 @@ the deep one's. With ``--keras``, also the Keras blog's convolutional setting
     python benchmarks/compare_conv.py --dataset mnist --keras    # ~15 min
 
 Results go to benchmarks/results/unsaved/ unless --save is given, which
-writes the committed benchmarks/results/conv_<dataset>.json.
+writes the committed benchmarks/results/conv_<dataset>.json. The rows done
+so far are kept in benchmarks/results/unsaved/conv_<dataset>.partial.json
+while the run goes on, so that a run stopped early keeps its finished codes.
 """
 
 import argparse
@@ -63,6 +65,21 @@ def main():
     X_train, _, X_test, _, _, description = load_images(args.dataset)
     load = os.getloadavg()[0]
     log(f"{description}: train {X_train.shape}, test {X_test.shape}; load {load:.2f}")
+    header = {
+        "dataset": description,
+        "train_shape": list(X_train.shape),
+        "test_shape": list(X_test.shape),
+        "models": {
+            "PCA": "PCA(k)",
+            "seed": "AutoencoderTransformer(k)",
+            "deep": f"AutoencoderTransformer(k, hidden_layer_sizes={DEEP})",
+            "conv": "ConvolutionalAutoencoder(k)",
+            "conv (256)": "ConvolutionalAutoencoder(k, hidden_layer_sizes=(256,))",
+        },
+        "load_average_at_start": load,
+        "machine": machine(),
+    }
+    partial = f"conv_{args.dataset}.partial"
     rows = []
     for k in args.codes:
         row = {"code": k}
@@ -81,6 +98,7 @@ def main():
                 f"{name} / PCA {row[f'{key}_over_pca']:.3f}"
             )
         rows.append(row)
+        write_json(output_dir(False), partial, {**header, "rows": rows})
     keras = None
     if args.keras:
         model, seconds = fit_timed(
@@ -113,24 +131,14 @@ def main():
         output_dir(args.save),
         f"conv_{args.dataset}",
         {
-            "dataset": description,
-            "train_shape": list(X_train.shape),
-            "test_shape": list(X_test.shape),
-            "models": {
-                "PCA": "PCA(k)",
-                "seed": "AutoencoderTransformer(k)",
-                "deep": f"AutoencoderTransformer(k, hidden_layer_sizes={DEEP})",
-                "conv": "ConvolutionalAutoencoder(k)",
-                "conv (256)": "ConvolutionalAutoencoder(k, hidden_layer_sizes=(256,))",
-            },
-            "load_average_at_start": load,
-            "machine": machine(),
+            **header,
             "rows": rows,
             "keras_setting": keras,
             "target_met": met,
             "aim_met": aim,
         },
     )
+    (output_dir(False) / f"{partial}.json").unlink()
     log(f"wrote {path}")
 
 
