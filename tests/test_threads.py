@@ -157,24 +157,25 @@ def test_a_block_left_last_by_another_thread_restores_the_users_blas_threads(
     def first():
         with blas_threads(1):
             steps[0].set()
-            steps[1].wait()
+            steps[1].wait(timeout=60)
             inside.append(_get_blas_threads())
         steps[2].set()
-        steps[3].wait()  # alive until the check below
+        steps[3].wait(timeout=60)  # alive until the check below
 
     def last():
-        steps[0].wait()
+        steps[0].wait(timeout=60)
         with blas_threads(1):
             steps[1].set()
-            steps[2].wait()
+            steps[2].wait(timeout=60)
 
     threads = [threading.Thread(target=first), threading.Thread(target=last)]
     for thread in threads:
         thread.start()
-    threads[1].join()
     try:
+        threads[1].join()
         assert inside == [(1,) * len(user_blas_threads)]
         assert _get_blas_threads() == user_blas_threads
     finally:
-        steps[3].set()
+        for step in steps:  # a failure above must not leave "first" waiting
+            step.set()
         threads[0].join()
