@@ -362,6 +362,8 @@ class _BaseAutoencoder(BaseEstimator):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         kind = cls._kind()
+        if kind is not cls:
+            _delegate_to_kind(cls, kind)
         cls._parameter_constraints = {
             **TRAINING_CONSTRAINTS,
             **kind._kind_constraints,
@@ -383,14 +385,30 @@ class _BaseAutoencoder(BaseEstimator):
         """Return the class that declares this estimator's kind: itself."""
         return cls
 
+    def _as_kind(self):
+        """Return this estimator as its kind's class: its state, the kind's methods.
+
+        What the kind's methods set (the loss chosen at fit, say) is set on
+        this estimator. For a role on another class's kind (a detector on a
+        transformer's), see :func:`_delegate_to_kind`.
+        """
+        kind = self._kind()
+        if type(self) is kind:
+            return self
+        view = object.__new__(kind)
+        view.__dict__ = self.__dict__
+        return view
+
     # --- training ------------------------------------------------------------
 
-    def _fit(self, X, *, incremental=False):
+    def _fit(self, X, *, incremental=False, validated=False):
         """Train on `X`: afresh, or on from the fitted weights.
 
         ``incremental`` runs one epoch, as ``partial_fit``; otherwise `max_iter`
         epochs, continuing from the fitted weights with `warm_start`. Returns
-        the validated `X`. A fit that fails leaves the estimator as it was.
+        the validated `X`; `validated` says the caller has validated it
+        already (and set ``n_features_in_``). A fit that fails leaves the
+        estimator as it was.
         """
         continue_training = hasattr(self, "net_") and (incremental or self.warm_start)
         with _restored_on_error(self), training_modes():
@@ -412,7 +430,8 @@ class _BaseAutoencoder(BaseEstimator):
                 _check_callback(item)
             # Any numeric dtype is kept as is: ArrayDataset converts small data
             # to float32 once and large data (a uint8 memmap) batch by batch.
-            X = validate_data(self, X, dtype="numeric", reset=not continue_training)
+            if not validated:
+                X = validate_data(self, X, dtype="numeric", reset=not continue_training)
             if X.dtype == np.float32 and not X.flags.c_contiguous:
                 X = np.ascontiguousarray(X)
             value_range = _value_range(X)
@@ -845,6 +864,75 @@ class _BaseAutoencoder(BaseEstimator):
         if overflow_possible:
             _check_finite(out, X)
         return out
+
+
+def _kind_classes(kind):
+    """Return the classes of `kind`'s MRO that make the kind, not a role.
+
+    Those before the first class that declares role parameters (the
+    transformer's role, say): the kind's own class and its mixins
+    (``_ConvolutionalKind``), and a kind it extends.
+    """
+    classes = []
+    for klass in kind.__mro__:
+        if "_role_parameters" in vars(klass):
+            break
+        classes.append(klass)
+    return classes
+
+
+def _delegate_to_kind(cls, kind):
+    """Give the role `cls` the kind's hooks and fitted properties.
+
+    A role on another class's kind (a detector on a transformer's graph)
+    trains and scores with the kind's methods: every private method the
+    kind's classes define (the hooks :meth:`_BaseAutoencoder._fit` calls, and
+    the scores) and every fitted property (a public name ending in ``_``) is
+    forwarded to :meth:`_BaseAutoencoder._as_kind`, unless the role defines
+    the name itself. Derived here from the kind, so that a new hook or a new
+    role needs no list of them.
+    """
+    own = set()
+    for klass in cls.__mro__:
+        if klass is _BaseAutoencoder:
+            break
+        own.update(
+            name
+            for name, value in vars(klass).items()
+            if not getattr(value, "_forwarded", False)
+        )
+    for klass in reversed(_kind_classes(kind)):
+        for name, value in vars(klass).items():
+            private = name.startswith("_") and not name.startswith("__")
+            fitted = isinstance(value, property) and name.endswith("_")
+            hook = private and callable(value) and not isinstance(value, type)
+            if name in own or not (hook or (fitted and not private)):
+                continue
+            setattr(cls, name, _forwarder(name, value))
+
+
+def _forwarder(name, value):
+    """Return a method or property of the role that calls the kind's `name`."""
+    if isinstance(value, property):
+
+        def get(self):
+            return getattr(self._as_kind(), name)
+
+        return _ForwardedProperty(get, doc=value.__doc__)
+
+    def method(self, *args, **kwargs):
+        return getattr(self._as_kind(), name)(*args, **kwargs)
+
+    method.__name__ = name
+    method.__doc__ = value.__doc__
+    method._forwarded = True
+    return method
+
+
+class _ForwardedProperty(property):
+    """A property forwarded to the kind, which a subclass's kind may replace."""
+
+    _forwarded = True
 
 
 def _check_finite(out, X):

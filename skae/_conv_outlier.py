@@ -49,7 +49,4 @@ class ConvolutionalOutlierDetector(AutoencoderOutlierDetector):
     """
 
     _autoencoder_class = ConvolutionalAutoencoder
-
-    @property
-    def image_shape_(self):
-        return self._as_autoencoder().image_shape_
+    _ensemble_on_tables = False

@@ -54,6 +54,7 @@ class VariationalOutlierDetector(AutoencoderOutlierDetector):
     """
 
     _autoencoder_class = VariationalAutoencoder
+    _ensemble_on_tables = False
 
     def score_samples(self, X):
         """Estimated log-likelihood of each sample: higher is more normal.

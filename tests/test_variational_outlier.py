@@ -51,3 +51,30 @@ def test_takes_the_variational_kinds_parameters():
     params = VariationalOutlierDetector().get_params()
     assert {"likelihood", "n_importance_samples", "contamination"} <= set(params)
     assert not {"dropout", "loss", "whiten"} & set(params)
+
+
+@pytest.mark.parametrize("likelihood", ["continuous_bernoulli", "gaussian"])
+def test_trains_the_network_its_autoencoder_trains(digits, likelihood):
+    # The kind's initialisation (the decoder from the data's means) included.
+    X, y = digits
+    params = dict(
+        n_components=4,
+        hidden_layer_sizes=(16,),
+        likelihood=likelihood,
+        max_iter=3,
+        random_state=0,
+    )
+    detector = VariationalOutlierDetector(novelty=False, **params).fit(X[y == 0])
+    autoencoder = VariationalAutoencoder(**params).fit(X[y == 0])
+    fitted = detector.net_.module_.state_dict()
+    for name, weight in autoencoder.net_.module_.state_dict().items():
+        assert_array_equal(fitted[name].numpy(), weight.numpy())
+
+
+def test_has_the_documented_noise_variance(digits):
+    X, y = digits
+    detector = VariationalOutlierDetector(
+        n_components=4, likelihood="gaussian", max_iter=2, novelty=False, random_state=0
+    ).fit(X[y == 0])
+    assert_array_equal(detector.noise_variance_, detector.autoencoder_.noise_variance_)
+    assert "noise_variance_" in VariationalOutlierDetector.__doc__

@@ -55,3 +55,4 @@ class VariationalTestOutlierDetector(AutoencoderOutlierDetector):
     """AutoencoderOutlierDetector on the variational graph."""
 
     _autoencoder_class = VariationalAutoencoderTransformer
+    _ensemble_on_tables = False
