@@ -1,18 +1,21 @@
 """AutoencoderOutlierDetector: reconstruction error as a scikit-learn outlier score."""
 
+import math
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import OutlierMixin, _fit_context, clone
+from sklearn.base import OutlierMixin, _fit_context
 from sklearn.covariance import LedoitWolf
 from sklearn.model_selection import KFold, ShuffleSplit
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._base import _BaseAutoencoder, _check_finite, _restored_on_error, fill_doc
+from ._histogram import FeatureHistograms
+from ._subsets import draw_subsamples, fit_on_subsets, out_of_bag_median, robust_scale
 from ._transformer import AutoencoderTransformer
 
 # What the detector fits beyond its autoencoder.
@@ -22,7 +25,40 @@ _OWN_ATTRIBUTES = (
     "code_precision_",
     "code_scale_",
     "_code_weight",
+    "n_estimators_",
+    "max_samples_",
+    "feature_weight_",
+    "screening_",
+    "_histograms",
+    "_network_scale",
+    "_density_scale",
 )
+# What a fit in one mode (one network, an ensemble) leaves that one in the
+# other must not keep.
+_MODE_ATTRIBUTES = (
+    "net_",
+    "estimators_",
+    "estimators_samples_",
+    "_member_scales",
+    "_histograms",
+    "_network_scale",
+    "_density_scale",
+    "code_location_",
+    "code_precision_",
+    "code_scale_",
+    "_prepared_inference",
+)
+
+# The defaults on tables ('auto' on fewer than _TABLE_MAX_FEATURES features):
+# an ensemble of small networks on subsamples, trained on the rows the
+# per-feature histograms find likely, next to those histograms' score. See
+# the Benchmarks page, "Outliers in tables", for what each part gives.
+_TABLE_MAX_FEATURES = 256
+_AUTO_N_ESTIMATORS = 10
+_AUTO_MAX_SAMPLES = 128
+_AUTO_MEMBER_EPOCHS = 20
+_AUTO_FEATURE_WEIGHT = 1.0
+_AUTO_SCREENING = 0.2
 
 DETECTOR_PARAMETERS_DOC = """\
     contamination : 'auto' or float, default='auto'
@@ -89,7 +125,48 @@ DETECTOR_PARAMETERS_DOC = """\
         (the default) scores the reconstruction error alone. On Fashion-MNIST
         0.3 raised the mean one-class ROC AUC by about 0.003, on MNIST it
         lowered it (see the benchmarks page). The weight set at :meth:`fit`
-        is the one ``offset_`` is set with and the one scoring uses.
+        is the one ``offset_`` is set with and the one scoring uses. In an
+        ensemble, each network weighs its own codes.
+
+    n_estimators : int or 'auto', default='auto'
+        Number of networks in the ensemble, each trained on its own random
+        subsample of `max_samples` rows (as
+        :class:`~sklearn.ensemble.IsolationForest`'s trees are). Each
+        network's reconstruction error is put in units of its spread on the
+        rows it trained on (minus the median, over the interquartile range),
+        and the score is minus the median of these over the networks.
+        ``'auto'`` is 10 on tables (fewer than 256 features) and 1 on wider
+        data (images), where one network trained on every row, as
+        :class:`AutoencoderTransformer` trains it, is the detector. Only the
+        dense kind's detector uses an ensemble by default; the variational
+        and convolutional detectors take one network unless told otherwise.
+        The number used is ``n_estimators_``.
+
+    max_samples : int, float or 'auto', default='auto'
+        Rows each network of the ensemble trains on: an int is a number of
+        rows, a float a fraction of them (of those `screening` leaves).
+        ``'auto'`` is ``min(128, n_samples)`` with several networks and every
+        row with one. Small subsamples, trained for a few epochs (20 with
+        ``max_iter='auto'``), learn the bulk of the data before its outliers
+        (see the Benchmarks page). The number used is ``max_samples_``.
+
+    feature_weight : float or 'auto', default='auto'
+        Weight of how likely a row's values are feature by feature, next to
+        the networks' score: the sum over features of the log-density of a
+        histogram of the training values (HBOS, Goldstein & Dengel, 2012),
+        put in units of its spread over the training rows, as the networks'
+        score is, and added to it. It finds a group of outliers that a
+        network trained on them reconstructs well (a cluster away from the
+        data), which the reconstruction alone ranks as normal. ``'auto'`` is
+        1 on tables and 0 on images. The weight used is ``feature_weight_``.
+
+    screening : float in [0, 1) or 'auto', default='auto'
+        Fraction of the training rows that the networks do not train on: the
+        least likely by the per-feature histograms, so that outliers in the
+        training data, which a network would learn to reconstruct, do not
+        train it. They are still scored, and the offset is set from their
+        scores too. ``'auto'`` is 0.2 on tables and 0 on images. The
+        fraction used is ``screening_``.
 """
 
 DETECTOR_ATTRIBUTES_DOC = """\
@@ -106,6 +183,26 @@ DETECTOR_ATTRIBUTES_DOC = """\
     code_scale_ : float
         Standard deviation of the training reconstruction errors over that of
         the training codes' distances; 0 when the distances do not vary.
+        With one network only (`n_estimators_` of 1).
+
+    n_estimators_ : int
+        Number of networks (`n_estimators`, resolved).
+
+    max_samples_ : int
+        Rows each network trained on (`max_samples`, resolved).
+
+    feature_weight_ : float
+        Weight of the per-feature histograms (`feature_weight`, resolved).
+
+    screening_ : float
+        Fraction of rows left out of training (`screening`, resolved).
+
+    estimators_ : list of detectors
+        The ensemble's networks, each a detector of this class with one
+        network (and its ``autoencoder_``). Only with an ensemble.
+
+    estimators_samples_ : list of ndarray
+        The training rows of each network of the ensemble.
 """
 
 # calibration_cv='auto': cross-fitting below this many training rows, where a
@@ -128,10 +225,19 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
     :class:`~sklearn.ensemble.IsolationForest` and
     :class:`~sklearn.neighbors.LocalOutlierFactor` with ``novelty=True``.
 
-    It trains the same network as :class:`AutoencoderTransformer`, with the
-    same parameters and defaults (and optionally a loss that leaves out the
-    rows it reconstructs worst, `support_fraction`), and exposes it as
-    ``autoencoder_``.
+    On images (256 features or more) it trains the same network as
+    :class:`AutoencoderTransformer`, with the same parameters and defaults
+    (and optionally a loss that leaves out the rows it reconstructs worst,
+    `support_fraction`), and exposes it as ``autoencoder_``. On tables its
+    defaults differ, chosen from the data's shape: outliers in the training
+    data are the rule there, and a network trained on them learns to
+    reconstruct them. It trains an ensemble of small networks (`n_estimators`),
+    each for a few epochs on its own subsample (`max_samples`) of the rows
+    that per-feature histograms find likely (`screening`), and adds how
+    likely each value is feature by feature (`feature_weight`). What was
+    chosen is in ``n_estimators_``, ``max_samples_``, ``screening_`` and
+    ``feature_weight_``; the Benchmarks page, "Outliers in tables", gives
+    what each part brings and costs.
 
     Parameters
     ----------
@@ -175,7 +281,9 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
     ... ).fit(X[y == 0])
     >>> detector.predict(X[:4]).shape
     (4,)
-    >>> detector.autoencoder_.transform(X[:4]).shape
+    >>> detector.n_estimators_, detector.max_samples_
+    (10, 128)
+    >>> detector.estimators_[0].autoencoder_.transform(X[:4]).shape
     (4, 8)
     """
 
@@ -192,6 +300,10 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         "code_weight": 0.0,
         "novelty": True,
         "calibration_cv": "auto",
+        "n_estimators": "auto",
+        "max_samples": "auto",
+        "feature_weight": "auto",
+        "screening": "auto",
     }
     _role_constraints = {
         "contamination": [
@@ -205,7 +317,26 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             Interval(Integral, 2, None, closed="left"),
             StrOptions({"auto"}),
         ],
+        "n_estimators": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "max_samples": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(Real, 0, 1, closed="right"),
+            StrOptions({"auto"}),
+        ],
+        "feature_weight": [
+            Interval(Real, 0, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "screening": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
     }
+
+    # Whether 'auto' makes an ensemble on tables: a kind whose detector is
+    # not for tables (convolutional) or whose members would be costly to
+    # score (variational) sets False and keeps one network.
+    _ensemble_on_tables = True
 
     @classmethod
     def _kind(cls):
@@ -214,10 +345,11 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Train the autoencoder on `X` and set ``offset_`` from scores of `X`.
+        """Train the networks on `X` and set ``offset_`` from scores of `X`.
 
-        With `novelty`, the scores of held-out rows (see `calibration_cv`);
-        otherwise the training rows' own scores.
+        With `novelty`, the scores of held-out rows (see `calibration_cv`;
+        in an ensemble, each row's score by the networks that did not train
+        on it); otherwise the training rows' own scores.
 
         Parameters
         ----------
@@ -236,24 +368,35 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         # detector is then left as it was, not with a new network and an old
         # offset_.
         with _restored_on_error(self):
-            # _fit returns X validated, as an array (finite, the features
-            # known): only its dtype is left to make float for inference.
-            # validate_data would scan it again and warn that it lacks the
-            # feature names of a DataFrame fitted on.
-            X = check_array(
-                self._fit(X), dtype=[np.float32, np.float64], ensure_all_finite=False
-            )
+            continuing = self.warm_start and hasattr(self, "net_")
+            X = validate_data(self, X, dtype="numeric", reset=not continuing)
+            self._resolve_ensemble(*X.shape)
             # Scoring uses the weight offset_ is set with, whatever set_params
             # does after fit.
             self._code_weight = self.code_weight
-            # The training scores, with the errors and codes computed once.
-            scores = self._score_rows(X)
-            codes = self._infer("encode", X, self._n_features_out)
-            self._fit_codes(codes, -scores)
-            if self._code_weight:
-                self._add_code_term(scores, codes, X)
+            rows, density = self._fit_histograms(X)
+            if self._is_ensemble(len(rows)):
+                if self.warm_start:
+                    raise ValueError(
+                        "warm_start continues training one network; this "
+                        f"detector trains an ensemble of n_estimators_="
+                        f"{self.n_estimators_} on subsamples of max_samples_="
+                        f"{self.max_samples_} rows. Set n_estimators=1 and "
+                        "max_samples=1.0 to continue training, or "
+                        "warm_start=False."
+                    )
+                network, held_out = self._fit_ensemble(X, rows)
+            else:
+                network, held_out = self._fit_network(X, rows)
+            if self.feature_weight_:
+                self._network_scale = robust_scale(held_out)
+                self._density_scale = robust_scale(density)
             if self.novelty:
-                scores = self._held_out_scores(X, scores)
+                scores = self._held_out_scores(X, network, held_out, density)
+            elif density is None or not self.feature_weight_:
+                scores = network
+            else:
+                scores = self._combine(network, self._histograms.log_density(X))
             if self.contamination == "auto":
                 first, third = np.percentile(scores, [25, 75])
                 self.offset_ = float(first - 1.5 * (third - first))
@@ -261,16 +404,160 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
                 self.offset_ = float(np.percentile(scores, 100 * self.contamination))
         return self
 
-    def _held_out_scores(self, X, scores):
-        """Score held-out rows of `X`, each with a network that did not train on it.
+    def _resolve_ensemble(self, n_samples, n_features):
+        """Resolve the ensemble's 'auto' parameters from the data's shape."""
+        for name in _MODE_ATTRIBUTES:
+            if not (name == "net_" and self.warm_start):
+                self.__dict__.pop(name, None)
+        table = self._ensemble_on_tables and n_features < _TABLE_MAX_FEATURES
 
-        Returns the scores of every row (k-fold) or of the held-out fifth;
-        with fewer than two rows, nothing can be held out and `scores`, the
-        rows' own, are returned.
+        def resolve(name, on_tables, otherwise):
+            value = getattr(self, name)
+            if value != "auto":
+                return value
+            return on_tables if table else otherwise
+
+        self.n_estimators_ = resolve("n_estimators", _AUTO_N_ESTIMATORS, 1)
+        self.feature_weight_ = float(
+            resolve("feature_weight", _AUTO_FEATURE_WEIGHT, 0.0)
+        )
+        self.screening_ = float(resolve("screening", _AUTO_SCREENING, 0.0))
+        n_kept = n_samples - self._n_screened(n_samples)
+        if self.max_samples == "auto":
+            several = self.n_estimators_ > 1
+            self.max_samples_ = min(_AUTO_MAX_SAMPLES, n_kept) if several else n_kept
+        elif isinstance(self.max_samples, Integral):
+            self.max_samples_ = min(self.max_samples, n_kept)
+        else:
+            self.max_samples_ = max(1, math.ceil(self.max_samples * n_kept))
+
+    def _n_screened(self, n_samples):
+        """Rows that `screening` leaves out of training: always at least one kept."""
+        return min(int(self.screening_ * n_samples), n_samples - 1)
+
+    def _is_ensemble(self, n_kept):
+        return self.n_estimators_ > 1 or self.max_samples_ < n_kept
+
+    def _fit_histograms(self, X):
+        """Fit the per-feature histograms where they are used.
+
+        Returns the rows the networks train on (those `screening` keeps) and
+        the training rows' leave-one-out log-densities (None without the
+        histograms).
         """
+        rows = np.arange(len(X))
+        if not (self.feature_weight_ or self.screening_):
+            return rows, None
+        X = check_array(X, dtype=[np.float32, np.float64])
+        self._histograms = FeatureHistograms().fit(X)
+        density = self._histograms.log_density(X, leave_out=True)
+        n_screened = self._n_screened(len(X))
+        if n_screened:
+            # Stable, so that ties keep the rows' order.
+            rows = np.sort(np.argsort(-density, kind="stable")[: len(X) - n_screened])
+        return rows, density
+
+    def _fit_network(self, X, rows):
+        """Train one network on the `rows` of `X`; fit its code's Gaussian.
+
+        Returns the network's scores of every row and the scores its scale
+        is measured on (those of the rows it trained on).
+        """
+        trained = len(rows) < len(X)
+        X_rows = check_array(
+            self._fit(X[rows] if trained else X, validated=True),
+            dtype=[np.float32, np.float64],
+            ensure_all_finite=False,
+        )
+        # The training scores, with the errors and codes computed once.
+        scores = self._score_rows(X_rows)
+        codes = self._infer("encode", X_rows, self._n_features_out)
+        self._fit_codes(codes, -scores)
+        if self._code_weight:
+            self._add_code_term(scores, codes, X_rows)
+        if not trained:
+            return scores, scores
+        return self._network_scores(
+            check_array(X, dtype=[np.float32, np.float64])
+        ), scores
+
+    def _fit_ensemble(self, X, rows):
+        """Train the ensemble's networks, each on a subsample of the `rows` of `X`.
+
+        Returns the ensemble's scores of every row and its out-of-bag ones
+        (each row scored by the networks that did not train on it).
+        """
+        X = check_array(X, dtype=[np.float32, np.float64])
+        random_state = check_random_state(self.random_state)
+        seeds = random_state.randint(np.iinfo(np.int32).max, size=self.n_estimators_)
+        subsets = draw_subsamples(
+            rows, self.n_estimators_, self.max_samples_, random_state
+        )
+        epochs = _AUTO_MEMBER_EPOCHS if self.max_iter == "auto" else self.max_iter
+        member = {
+            "n_estimators": 1,
+            "max_samples": 1.0,
+            "feature_weight": 0.0,
+            "screening": 0.0,
+            "novelty": False,
+            "contamination": "auto",
+            "max_iter": epochs,
+            "verbose": 0,
+        }
+        self.estimators_ = fit_on_subsets(
+            self, X, subsets, lambda i: {**member, "random_state": int(seeds[i])}
+        )
+        self.estimators_samples_ = subsets
+        scores = np.stack([member.score_samples(X) for member in self.estimators_])
+        self._member_scales = np.array(
+            [robust_scale(score[rows]) for score, rows in zip(scores, subsets)]
+        )
+        scores = self._standardize_members(scores)
+        held_out = out_of_bag_median(scores, subsets).astype(X.dtype)
+        return np.median(scores, axis=0).astype(X.dtype), held_out
+
+    def _standardize_members(self, scores):
+        """Put each member's scores in units of its spread on its training rows."""
+        location, spread = self._member_scales.T
+        return (scores - location[:, None]) / spread[:, None]
+
+    def _network_scores(self, X):
+        """Return the networks' score of the validated `X`: one's, or the ensemble's."""
+        if not hasattr(self, "estimators_"):
+            scores = self._score_rows(X)
+            if self._code_weight:
+                codes = self._infer("encode", X, self._n_features_out)
+                self._add_code_term(scores, codes, X)
+            return scores
+        scores = np.stack([member.score_samples(X) for member in self.estimators_])
+        return np.median(self._standardize_members(scores), axis=0).astype(X.dtype)
+
+    def _combine(self, network, density):
+        """Return the score: the networks' plus the histograms', in units of spread."""
+        location, spread = self._network_scale
+        density_location, density_spread = self._density_scale
+        score = (network - location) / spread + self.feature_weight_ * (
+            density - density_location
+        ) / density_spread
+        return score.astype(network.dtype)
+
+    def _held_out_scores(self, X, network, held_out, density):
+        """Score rows of `X` by networks (and histograms) that did not train on them.
+
+        An ensemble's are its out-of-bag scores; one network's come from
+        networks fitted on k folds (or one held-out fifth) of the rows. With
+        fewer than two rows, nothing can be held out and the rows' own scores
+        are returned.
+        """
+        if hasattr(self, "estimators_"):
+            if not self.feature_weight_:
+                return held_out
+            return self._combine(held_out, density)
         n_samples = len(X)
         if n_samples < 2:
-            return scores
+            if self.feature_weight_:
+                return self._combine(network, density)
+            return network
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         if self.calibration_cv == "auto" and n_samples >= _CROSS_FIT_BELOW:
             splits = ShuffleSplit(1, test_size=_AUTO_HELD_OUT, random_state=seed)
@@ -284,12 +571,29 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         params = {"novelty": False, "warm_start": False, "verbose": 0}
         if self.warm_start:
             params["max_iter"] = self.n_iter_
-        held_out = []
-        for train, test in splits.split(X):
-            network = clone(self).set_params(**params)
-            held_out.append(network.fit(X[train]).score_samples(X[test]))
+        folds = list(splits.split(X))
+        fitted = fit_on_subsets(
+            self, X, [train for train, _ in folds], lambda i: params
+        )
         # Only quantiles are taken of them: the rows' order does not matter.
-        return np.concatenate(held_out)
+        return np.concatenate(
+            [
+                network.score_samples(X[test])
+                for network, (_, test) in zip(fitted, folds)
+            ]
+        )
+
+    def __setstate__(self, state):
+        # Saved before the ensemble existed: one network, no histograms.
+        if "net_" in state and "n_estimators_" not in state:
+            state = {
+                **state,
+                "n_estimators_": 1,
+                "feature_weight_": 0.0,
+                "screening_": 0.0,
+                "max_samples_": None,
+            }
+        super().__setstate__(state)
 
     def _check_novelty_fit_predict(self):
         if self.novelty:
@@ -331,39 +635,13 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         # network that has learnt something (a longer warm-up did no better).
         return {"support_fraction": self.support_fraction, "warm_up_epochs": 1}
 
-    # What depends on the kind is the autoencoder's: the graph, its arguments,
-    # the loss and the scores.
+    # What depends on the kind (the graph, its arguments, its initialisation,
+    # the loss and the scores) is the autoencoder's: its hooks are forwarded
+    # to it (see skae._base._delegate_to_kind).
 
     @property
     def _module_class(self):
         return self._autoencoder_class._module_class
-
-    def _as_autoencoder(self):
-        """Return this detector as its autoencoder: the same state, the kind's methods.
-
-        What the autoencoder's methods set (the loss chosen at fit, say) is
-        set on the detector.
-        """
-        autoencoder = object.__new__(self._autoencoder_class)
-        autoencoder.__dict__ = self.__dict__
-        return autoencoder
-
-    def _module_params(self):
-        return self._as_autoencoder()._module_params()
-
-    def _resolve_output(self, module_params, X, value_range, continuing):
-        self._as_autoencoder()._resolve_output(
-            module_params, X, value_range, continuing
-        )
-
-    def _criterion(self):
-        return self._as_autoencoder()._criterion()
-
-    def _sigmoid_output(self):
-        return self._as_autoencoder()._sigmoid_output()
-
-    def _score_rows(self, X):
-        return self._as_autoencoder()._score_rows(X)
 
     def _fit_codes(self, codes, errors):
         """Fit the Gaussian of the training codes and the scale of its distances."""
@@ -409,11 +687,10 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             Minus the reconstruction error (and code distance) of each sample.
         """
         X = self._validate_rows(X)
-        scores = self._score_rows(X)
-        if self._code_weight:
-            codes = self._infer("encode", X, self._n_features_out)
-            self._add_code_term(scores, codes, X)
-        return scores
+        scores = self._network_scores(X)
+        if not self.feature_weight_:
+            return scores
+        return self._combine(scores, self._histograms.log_density(X))
 
     def _add_code_term(self, scores, codes, X):
         """Subtract the weighted code distance from `scores`, in place."""
@@ -458,8 +735,22 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         return is_inlier
 
     @property
+    def n_iter_(self):
+        check_is_fitted(self)
+        if hasattr(self, "estimators_"):
+            return max(member.n_iter_ for member in self.estimators_)
+        return super().n_iter_
+
+    @property
     def autoencoder_(self):
         check_is_fitted(self)
+        if hasattr(self, "estimators_"):
+            raise AttributeError(
+                f"This detector is an ensemble of n_estimators_={self.n_estimators_} "
+                "networks, each with its autoencoder_: see estimators_[i]."
+                "autoencoder_, or fit with n_estimators=1 and max_samples=1.0 "
+                "for one autoencoder."
+            )
         params = self.get_params(deep=False)
         for name in self._role_parameters:
             del params[name]

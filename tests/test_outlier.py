@@ -23,6 +23,10 @@ from skae import AutoencoderOutlierDetector, AutoencoderTransformer
 from skae import _outlier as skae_outlier
 from skae._module import AutoencoderModule
 
+# One network trained on every row, as on images: most tests here are about
+# that network; the ensemble that tables get by default has its own section.
+ONE_NETWORK = {"n_estimators": 1, "feature_weight": 0.0, "screening": 0.0}
+
 
 @pytest.fixture(scope="module")
 def digits():
@@ -34,13 +38,15 @@ def digits():
 def fitted(digits):
     X, _, y, _ = digits
     detector = AutoencoderOutlierDetector(
-        n_components=8, max_iter=30, contamination=0.1, random_state=0
+        n_components=8, max_iter=30, contamination=0.1, random_state=0, **ONE_NETWORK
     )
     return detector.fit(X)
 
 
 def _fast(**params):
-    return AutoencoderOutlierDetector(**{"max_iter": 5, "random_state": 0, **params})
+    return AutoencoderOutlierDetector(
+        **{"max_iter": 5, "random_state": 0, **ONE_NETWORK, **params}
+    )
 
 
 def test_parameters_are_the_shared_training_ones_plus_each_estimators_own():
@@ -53,6 +59,8 @@ def test_parameters_are_the_shared_training_ones_plus_each_estimators_own():
     assert detector.pop("code_weight") == 0.0
     assert detector.pop("novelty") is True
     assert detector.pop("calibration_cv") == "auto"
+    for name in ("n_estimators", "max_samples", "feature_weight", "screening"):
+        assert detector.pop(name) == "auto"
     assert detector == transformer
 
 
@@ -114,7 +122,10 @@ def test_outliers_in_the_training_data_are_not_learnt(digits):
     ranks = {}
     for support_fraction in (1.0, 0.8):
         detector = AutoencoderOutlierDetector(
-            support_fraction=support_fraction, novelty=False, random_state=0
+            support_fraction=support_fraction,
+            novelty=False,
+            random_state=0,
+            **ONE_NETWORK,
         ).fit(X_mixed)
         scores = detector.score_samples(X[y == 0])
         ranks[support_fraction] = np.mean(scores < detector.score_samples(seven))
@@ -134,7 +145,9 @@ def test_invalid_support_fraction_is_rejected(digits, support_fraction):
 def test_auto_code_compresses_a_narrow_table():
     # 30 features: a code of 15, not 32, so reconstruction cannot copy rows.
     X = load_breast_cancer().data
-    detector = AutoencoderOutlierDetector(max_iter=2, random_state=0).fit(X)
+    detector = AutoencoderOutlierDetector(
+        max_iter=2, random_state=0, **ONE_NETWORK
+    ).fit(X)
     assert detector.n_components_ == detector.autoencoder_.n_components_ == 15
     assert detector.code_location_.shape == (15,)
 
@@ -217,7 +230,7 @@ def test_negative_code_weight_is_rejected(digits):
 def test_scores_are_the_transformers_scores(digits):
     X, X_test, _, _ = digits
     params = {"n_components": 8, "max_iter": 5, "random_state": 0}
-    detector = AutoencoderOutlierDetector(**params).fit(X)
+    detector = AutoencoderOutlierDetector(**params, **ONE_NETWORK).fit(X)
     transformer = AutoencoderTransformer(**params).fit(X)
     assert_array_equal(
         detector.score_samples(X_test), transformer.score_samples(X_test)
@@ -469,3 +482,183 @@ def test_a_detector_takes_its_graph_and_its_arguments_from_its_transformer():
     assert detector._module_class is VariationalModule
     assert detector._module_params() == transformer._module_params()
     assert AutoencoderOutlierDetector()._module_class is AutoencoderModule
+
+
+# --- the ensemble on tables --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def table():
+    X = load_breast_cancer().data
+    return (X - X.mean(axis=0)) / X.std(axis=0)
+
+
+def test_auto_is_an_ensemble_on_tables_and_one_network_on_images(table):
+    detector = AutoencoderOutlierDetector(max_iter=2, random_state=0).fit(table)
+    assert (detector.n_estimators_, detector.max_samples_) == (10, 128)
+    assert (detector.feature_weight_, detector.screening_) == (1.0, 0.2)
+    assert len(detector.estimators_) == 10
+    wide = np.tile(table[:60], (1, 9))  # 270 features
+    detector = AutoencoderOutlierDetector(max_iter=1, random_state=0).fit(wide)
+    assert (detector.n_estimators_, detector.max_samples_) == (1, 60)
+    assert (detector.feature_weight_, detector.screening_) == (0.0, 0.0)
+    assert hasattr(detector, "net_") and not hasattr(detector, "estimators_")
+
+
+def test_members_train_briefly_on_subsamples_of_the_screened_rows(table):
+    detector = AutoencoderOutlierDetector(random_state=0).fit(table)
+    density = detector._histograms.log_density(table, leave_out=True)
+    screened = np.argsort(density)[: int(0.2 * len(table))]
+    for member, rows in zip(detector.estimators_, detector.estimators_samples_):
+        assert len(rows) == 128 and not set(rows) & set(screened)
+        assert member.n_iter_ == 20 and member.n_estimators_ == 1
+    # each member a different subsample and network
+    assert len({tuple(rows) for rows in detector.estimators_samples_}) == 10
+
+
+def test_ensemble_score_is_the_median_of_standardized_members_plus_histograms(table):
+    detector = AutoencoderOutlierDetector(max_iter=3, random_state=0).fit(table)
+    members = []
+    for member, rows in zip(detector.estimators_, detector.estimators_samples_):
+        own = member.score_samples(table[rows])
+        first, median, third = np.percentile(own, [25, 50, 75])
+        members.append((member.score_samples(table) - median) / (third - first))
+    network = np.median(members, axis=0)
+    density = detector._histograms.log_density(table)
+    location, spread = detector._network_scale
+    density_location, density_spread = detector._density_scale
+    expected = (network - location) / spread + (
+        density - density_location
+    ) / density_spread
+    assert_allclose(detector.score_samples(table), expected, rtol=1e-10)
+
+
+def test_ensemble_offset_comes_from_out_of_bag_scores_without_extra_fits(
+    table, monkeypatch
+):
+    fits = []
+    original = skae_outlier.fit_on_subsets
+
+    def counting(estimator, X, subsets, params_for):
+        fits.append(len(subsets))
+        return original(estimator, X, subsets, params_for)
+
+    monkeypatch.setattr(skae_outlier, "fit_on_subsets", counting)
+    detector = AutoencoderOutlierDetector(
+        contamination=0.1, max_iter=2, random_state=0
+    ).fit(table)
+    assert fits == [10]  # the members only
+    flagged = np.mean(detector.predict(table) == -1)
+    assert 0.03 < flagged < 0.2
+
+
+def test_feature_weight_zero_scores_the_networks_alone(table):
+    detector = AutoencoderOutlierDetector(
+        feature_weight=0.0, max_iter=2, random_state=0
+    ).fit(table)
+    assert detector.screening_ == 0.2  # the histograms still screen
+    members = np.stack([m.score_samples(table) for m in detector.estimators_])
+    assert_allclose(
+        detector.score_samples(table),
+        np.median(detector._standardize_members(members), axis=0),
+    )
+
+
+def test_a_cluster_of_outliers_is_found_where_one_network_learns_it():
+    # 5% of the rows a tight cluster away from the data: one network trained
+    # on them reconstructs them, the defaults do not rank them as normal.
+    rng = np.random.default_rng(0)
+    inliers = rng.normal(size=(380, 8)) @ rng.normal(size=(8, 8))
+    cluster = rng.normal(6, 0.05, size=(20, 8))
+    X = np.vstack([inliers, cluster])
+    labels = np.r_[np.ones(380), np.zeros(20)]
+    aucs = [
+        roc_auc_score(
+            labels,
+            AutoencoderOutlierDetector(novelty=False, random_state=0, **params)
+            .fit(X)
+            .score_samples(X),
+        )
+        for params in ({}, ONE_NETWORK)
+    ]
+    assert aucs[0] > 0.9 and aucs[1] < 0.7
+
+
+def test_max_samples_as_a_fraction_and_beyond_the_rows(table):
+    detector = _fast(n_estimators=2, max_samples=0.5, novelty=False).fit(table)
+    assert detector.max_samples_ == int(np.ceil(0.5 * len(table)))
+    detector = _fast(n_estimators=2, max_samples=10_000, novelty=False).fit(table)
+    assert detector.max_samples_ == len(table)
+
+
+def test_one_network_on_a_subsample_is_an_ensemble_of_one(table):
+    detector = _fast(max_samples=100, novelty=False).fit(table)
+    assert len(detector.estimators_) == 1
+    assert len(detector.estimators_samples_[0]) == 100
+
+
+def test_warm_start_on_an_ensemble_is_a_clear_error(table):
+    detector = AutoencoderOutlierDetector(max_iter=1, warm_start=True)
+    with pytest.raises(ValueError, match="warm_start continues training one network"):
+        detector.fit(table)
+
+
+def test_an_ensemble_has_no_single_autoencoder(table):
+    detector = AutoencoderOutlierDetector(max_iter=1, random_state=0).fit(table)
+    with pytest.raises(AttributeError, match=r"estimators_\[i\]\.autoencoder_"):
+        detector.autoencoder_
+
+
+def test_refitting_in_the_other_mode_leaves_nothing_of_the_first(table):
+    detector = _fast(novelty=False).fit(table)
+    assert hasattr(detector, "net_")
+    detector.set_params(n_estimators=3).fit(table)
+    assert not hasattr(detector, "net_") and len(detector.estimators_) == 3
+    detector.set_params(n_estimators=1).fit(table)
+    assert not hasattr(detector, "estimators_")
+
+
+def test_ensemble_pickle_round_trip_and_dataframe_names(table):
+    frame = pd.DataFrame(table, columns=[f"f{i}" for i in range(table.shape[1])])
+    detector = AutoencoderOutlierDetector(max_iter=2, random_state=0).fit(frame)
+    loaded = pickle.loads(pickle.dumps(detector))
+    assert_array_equal(
+        loaded.decision_function(frame), detector.decision_function(frame)
+    )
+    assert list(loaded.feature_names_in_) == list(frame.columns)
+
+
+def test_ensemble_is_reproducible_and_keeps_float32(table):
+    first = AutoencoderOutlierDetector(max_iter=2, random_state=3).fit(table)
+    second = AutoencoderOutlierDetector(max_iter=2, random_state=3).fit(table)
+    assert_array_equal(first.score_samples(table), second.score_samples(table))
+    assert first.score_samples(table.astype(np.float32)).dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"n_estimators": 0}, "n_estimators"),
+        ({"max_samples": 0.0}, "max_samples"),
+        ({"max_samples": 1.5}, "max_samples"),
+        ({"feature_weight": -1.0}, "feature_weight"),
+        ({"screening": 1.0}, "screening"),
+    ],
+)
+def test_invalid_ensemble_parameters_are_rejected(table, params, match):
+    with pytest.raises(ValueError, match=match):
+        AutoencoderOutlierDetector(**params).fit(table)
+
+
+def test_two_features_give_a_code_of_one_and_a_sensible_ranking():
+    rng = np.random.default_rng(0)
+    inliers = rng.normal(size=(170, 2))
+    outliers = rng.uniform(-6, 6, size=(30, 2))
+    outliers = outliers[np.abs(outliers).max(axis=1) > 3.5][:25]
+    X = np.vstack([inliers, outliers])
+    labels = np.r_[np.ones(len(inliers)), np.zeros(len(outliers))]
+    detector = AutoencoderOutlierDetector(
+        contamination=0.15, novelty=False, random_state=0
+    ).fit(X)
+    assert detector.estimators_[0].n_components_ == 1
+    assert roc_auc_score(labels, detector.score_samples(X)) > 0.9

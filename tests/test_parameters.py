@@ -80,6 +80,10 @@ CHANGES = {
     "code_weight": (1.0, {}),
     "novelty": (False, {}),
     "calibration_cv": (3, {}),
+    "n_estimators": (3, {}),
+    "max_samples": (50, {}),
+    "feature_weight": (1.0, {}),
+    "screening": (0.2, {}),
 }
 
 ESTIMATORS = [
@@ -96,13 +100,17 @@ ESTIMATORS = [
 ]
 
 # Small and fast; where an estimator has them, a small hidden layer, few
-# channels, two calibration folds and a few importance samples.
+# channels, two calibration folds, a few importance samples, and one network
+# (an ensemble is one of the changes).
 BASE = {"n_components": 4, "max_iter": 4, "random_state": 0}
 SMALL = {
     "hidden_layer_sizes": (16,),
     "channels": (4, 8),
     "calibration_cv": 2,
     "n_importance_samples": 5,
+    "n_estimators": 1,
+    "feature_weight": 0.0,
+    "screening": 0.0,
 }
 
 
@@ -121,18 +129,22 @@ def _observe(estimator, X):
                 estimator.fit(X)
     except ValueError as error:
         return ("error", str(error))
-    net = estimator.net_
-    observed = [
-        printed.getvalue(),
-        str(net.device),
-        estimator.loss_curve_,
-        estimator.validation_loss_curve_,
-        sorted(name for name, _ in net.callbacks_),
-        [getattr(callback, "threads", None) for _, callback in net.callbacks_],
-        [
-            value.detach().numpy().tobytes()
-            for value in net.module_.state_dict().values()
-        ],
+    observed = [printed.getvalue()]
+    # An ensemble's networks are its members'.
+    for network in getattr(estimator, "estimators_", [estimator]):
+        net = network.net_
+        observed += [
+            str(net.device),
+            network.loss_curve_,
+            network.validation_loss_curve_,
+            sorted(name for name, _ in net.callbacks_),
+            [getattr(callback, "threads", None) for _, callback in net.callbacks_],
+            [
+                value.detach().numpy().tobytes()
+                for value in net.module_.state_dict().values()
+            ],
+        ]
+    observed += [
         estimator.score_samples(X).tobytes(),
         sorted(name for name in vars(estimator) if name.endswith("_")),
     ]
