@@ -248,18 +248,23 @@ def tabular_table():
         f"{result['seconds'] / 60:.0f} min)\n"
     )
     print(
-        f"{result['protocol']} ({result['splits']}). Each cell: ROC AUC / "
-        "precision at the true number of outliers, on the test parts.\n"
+        f"{result['protocol']} ({result['splits']} splits). Each cell: mean ROC "
+        "AUC (standard deviation) on the test parts; the last column the median "
+        "fit seconds.\n"
     )
-    sets = [*result["datasets"], "mean over the sets"]
-    print("| method | " + " | ".join(sets) + " |")
-    print("|---|" + "---:|" * len(sets))
-    for name, by_set in result["results"].items():
-        cells = " | ".join(
-            f"{by_set[s]['mean_auc']:.3f} / {by_set[s]['mean_precision_at_n']:.3f}"
-            for s in sets
-        )
-        print(f"| {name} | {cells} |")
+    for protocol, by_method in result["results"].items():
+        sets = [*next(iter(by_method.values()))]
+        print(f"\n**{protocol}**\n")
+        print("| method | " + " | ".join(sets) + " | fit s |")
+        print("|---|" + "---:|" * (len(sets) + 1))
+        for name, by_set in by_method.items():
+            cells = " | ".join(
+                f"{by_set[s]['mean_auc']:.3f}"
+                + (f" ({by_set[s]['std_auc']:.3f})" if "std_auc" in by_set[s] else "")
+                for s in sets
+            )
+            seconds = by_set["mean over the sets"]["median_fit_seconds"]
+            print(f"| {name} | {cells} | {seconds:.2f} |")
     print(
         "\nData: "
         + "; ".join(

@@ -369,8 +369,15 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         # offset_.
         with _restored_on_error(self):
             continuing = self.warm_start and hasattr(self, "net_")
+            raw = X
             X = validate_data(self, X, dtype="numeric", reset=not continuing)
             self._resolve_ensemble(*X.shape)
+            if self.feature_weight_ or self.screening_ or self.n_estimators_ > 1:
+                # In the float dtype inference gives the same input (float32
+                # for integers), so that the training scores are its scores.
+                X = validate_data(
+                    self, raw, dtype=[np.float32, np.float64], reset=False
+                )
             # Scoring uses the weight offset_ is set with, whatever set_params
             # does after fit.
             self._code_weight = self.code_weight
@@ -397,6 +404,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
                 scores = network
             else:
                 scores = self._combine(network, self._histograms.log_density(X))
+            _check_finite(scores, X)
             if self.contamination == "auto":
                 first, third = np.percentile(scores, [25, 75])
                 self.offset_ = float(first - 1.5 * (third - first))
@@ -513,8 +521,13 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             [robust_scale(score[rows]) for score, rows in zip(scores, subsets)]
         )
         scores = self._standardize_members(scores)
-        held_out = out_of_bag_median(scores, subsets).astype(X.dtype)
-        return np.median(scores, axis=0).astype(X.dtype), held_out
+        with np.errstate(over="ignore"):
+            held_out = out_of_bag_median(scores, subsets).astype(X.dtype)
+            network = np.median(scores, axis=0).astype(X.dtype)
+        # Scaled by a small spread, a huge error can overflow X's dtype.
+        _check_finite(held_out, X)
+        _check_finite(network, X)
+        return network, held_out
 
     def _standardize_members(self, scores):
         """Put each member's scores in units of its spread on its training rows."""
@@ -530,16 +543,22 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
                 self._add_code_term(scores, codes, X)
             return scores
         scores = np.stack([member.score_samples(X) for member in self.estimators_])
-        return np.median(self._standardize_members(scores), axis=0).astype(X.dtype)
+        with np.errstate(over="ignore"):
+            scores = np.median(self._standardize_members(scores), axis=0)
+            scores = scores.astype(X.dtype)
+        _check_finite(scores, X)
+        return scores
 
     def _combine(self, network, density):
         """Return the score: the networks' plus the histograms', in units of spread."""
         location, spread = self._network_scale
         density_location, density_spread = self._density_scale
-        score = (network - location) / spread + self.feature_weight_ * (
-            density - density_location
-        ) / density_spread
-        return score.astype(network.dtype)
+        # An overflow is caught where the scores are returned (_check_finite).
+        with np.errstate(over="ignore"):
+            score = (network - location) / spread + self.feature_weight_ * (
+                density - density_location
+            ) / density_spread
+            return score.astype(network.dtype)
 
     def _held_out_scores(self, X, network, held_out, density):
         """Score rows of `X` by networks (and histograms) that did not train on them.
@@ -552,7 +571,8 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         if hasattr(self, "estimators_"):
             if not self.feature_weight_:
                 return held_out
-            return self._combine(held_out, density)
+            with np.errstate(over="ignore"):
+                return self._combine(held_out, density)
         n_samples = len(X)
         if n_samples < 2:
             if self.feature_weight_:
@@ -690,7 +710,9 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         scores = self._network_scores(X)
         if not self.feature_weight_:
             return scores
-        return self._combine(scores, self._histograms.log_density(X))
+        scores = self._combine(scores, self._histograms.log_density(X))
+        _check_finite(scores, X)
+        return scores
 
     def _add_code_term(self, scores, codes, X):
         """Subtract the weighted code distance from `scores`, in place."""
