@@ -903,12 +903,19 @@ def _delegate_to_kind(cls, kind):
         )
     for klass in reversed(_kind_classes(kind)):
         for name, value in vars(klass).items():
-            private = name.startswith("_") and not name.startswith("__")
-            fitted = isinstance(value, property) and name.endswith("_")
-            hook = private and callable(value) and not isinstance(value, type)
-            if name in own or not (hook or (fitted and not private)):
-                continue
-            setattr(cls, name, _forwarder(name, value))
+            hook = (
+                name.startswith("_")
+                and not name.startswith("__")
+                and callable(value)
+                and not isinstance(value, type)
+            )
+            fitted = (
+                isinstance(value, property)
+                and name.endswith("_")
+                and not name.startswith("_")
+            )
+            if (hook or fitted) and name not in own:
+                setattr(cls, name, _forwarder(name, value))
 
 
 def _forwarder(name, value):

@@ -50,18 +50,14 @@ class FeatureHistograms:
         self.n_samples_ = len(X)
         n_bins = max(1, int(np.sqrt(len(X))))
         low, high = X.min(axis=0), X.max(axis=0)
-        # A constant feature gets a bin of width 1 around its value, as in
-        # numpy.histogram.
+        # A constant feature gets bins over a width of 1 around its value, as
+        # in numpy.histogram.
         constant = ~(high > low)
-        low, high = (
-            np.where(constant, low - 0.5, low),
-            np.where(constant, high + 0.5, high),
-        )
-        self.low_ = low
-        self.width_ = (high - low) / n_bins
+        self.low_ = np.where(constant, low - 0.5, low)
+        self.width_ = np.where(constant, 1.0, high - low) / n_bins
         # Binned by the formula that scoring uses, so that a training row's
         # own count is exactly the one left out.
-        bins = self._bins(X, n_bins)
+        bins = self._bins(self._position(X), n_bins)
         self.counts_ = np.array(
             [np.bincount(column, minlength=n_bins) for column in bins.T],
             dtype=np.float64,
@@ -91,18 +87,20 @@ class FeatureHistograms:
                 self._log_density(np.asarray(X[start : start + _CHUNK_ROWS]), leave_out)
                 for start in range(0, len(X), _CHUNK_ROWS)
             ]
-            or [np.empty(0)]
         )
 
-    def _bins(self, X, n_bins):
-        position = (X - self.low_) / self.width_
+    def _position(self, X):
+        """Each value's place in its feature's bins, in bin widths from the first."""
+        return (X.astype(np.float64) - self.low_) / self.width_
+
+    @staticmethod
+    def _bins(position, n_bins):
         return np.clip(np.floor(position), 0, n_bins - 1).astype(np.intp)
 
     def _log_density(self, X, leave_out):
-        n_features, n_bins = self.counts_.shape
-        X = X.astype(np.float64)
-        position = (X - self.low_) / self.width_
-        bins = self._bins(X, n_bins)
+        n_bins = self.counts_.shape[1]
+        position = self._position(X)
+        bins = self._bins(position, n_bins)
         counts = np.take_along_axis(self.counts_.T, bins, axis=0)
         n_samples = self.n_samples_
         if leave_out and n_samples > 1:

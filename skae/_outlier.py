@@ -371,8 +371,21 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             continuing = self.warm_start and hasattr(self, "net_")
             raw = X
             X = validate_data(self, X, dtype="numeric", reset=not continuing)
-            self._resolve_ensemble(*X.shape)
-            if self.feature_weight_ or self.screening_ or self.n_estimators_ > 1:
+            # A fit in one mode (one network, an ensemble) leaves nothing of
+            # a fit in the other.
+            for name in _MODE_ATTRIBUTES:
+                if not (name == "net_" and continuing):
+                    self.__dict__.pop(name, None)
+            ensemble = self._resolve_ensemble(*X.shape)
+            if ensemble and self.warm_start:
+                raise ValueError(
+                    "warm_start continues training one network; this detector "
+                    f"trains an ensemble of n_estimators_={self.n_estimators_} on "
+                    f"subsamples of max_samples_={self.max_samples_} rows. Set "
+                    "n_estimators=1 and max_samples=1.0 to continue training, or "
+                    "warm_start=False."
+                )
+            if ensemble or self.feature_weight_ or self.screening_:
                 # In the float dtype inference gives the same input (float32
                 # for integers), so that the training scores are its scores.
                 X = validate_data(
@@ -382,28 +395,19 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             # does after fit.
             self._code_weight = self.code_weight
             rows, density = self._fit_histograms(X)
-            if self._is_ensemble(len(rows)):
-                if self.warm_start:
-                    raise ValueError(
-                        "warm_start continues training one network; this "
-                        f"detector trains an ensemble of n_estimators_="
-                        f"{self.n_estimators_} on subsamples of max_samples_="
-                        f"{self.max_samples_} rows. Set n_estimators=1 and "
-                        "max_samples=1.0 to continue training, or "
-                        "warm_start=False."
-                    )
+            if ensemble:
                 network, held_out = self._fit_ensemble(X, rows)
             else:
                 network, held_out = self._fit_network(X, rows)
+            # What score_samples gives the training rows, checked here.
+            _check_finite(network, X)
             if self.feature_weight_:
                 self._network_scale = robust_scale(held_out)
                 self._density_scale = robust_scale(density)
             if self.novelty:
                 scores = self._held_out_scores(X, network, held_out, density)
-            elif density is None or not self.feature_weight_:
-                scores = network
             else:
-                scores = self._combine(network, self._histograms.log_density(X))
+                scores = self._combine(network, self._density(X))
             _check_finite(scores, X)
             if self.contamination == "auto":
                 first, third = np.percentile(scores, [25, 75])
@@ -413,10 +417,11 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         return self
 
     def _resolve_ensemble(self, n_samples, n_features):
-        """Resolve the ensemble's 'auto' parameters from the data's shape."""
-        for name in _MODE_ATTRIBUTES:
-            if not (name == "net_" and self.warm_start):
-                self.__dict__.pop(name, None)
+        """Resolve the ensemble's 'auto' parameters from the data's shape.
+
+        Returns whether the networks are an ensemble: several, or one on a
+        subsample of the rows `screening` keeps.
+        """
         table = self._ensemble_on_tables and n_features < _TABLE_MAX_FEATURES
 
         def resolve(name, on_tables, otherwise):
@@ -438,13 +443,11 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             self.max_samples_ = min(self.max_samples, n_kept)
         else:
             self.max_samples_ = max(1, math.ceil(self.max_samples * n_kept))
+        return self.n_estimators_ > 1 or self.max_samples_ < n_kept
 
     def _n_screened(self, n_samples):
         """Rows that `screening` leaves out of training: always at least one kept."""
         return min(int(self.screening_ * n_samples), n_samples - 1)
-
-    def _is_ensemble(self, n_kept):
-        return self.n_estimators_ > 1 or self.max_samples_ < n_kept
 
     def _fit_histograms(self, X):
         """Fit the per-feature histograms where they are used.
@@ -456,7 +459,6 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         rows = np.arange(len(X))
         if not (self.feature_weight_ or self.screening_):
             return rows, None
-        X = check_array(X, dtype=[np.float32, np.float64])
         self._histograms = FeatureHistograms().fit(X)
         density = self._histograms.log_density(X, leave_out=True)
         n_screened = self._n_screened(len(X))
@@ -466,28 +468,24 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         return rows, density
 
     def _fit_network(self, X, rows):
-        """Train one network on the `rows` of `X`; fit its code's Gaussian.
+        """Train one network on the `rows` of `X`; fit its code's Gaussian there.
 
-        Returns the network's scores of every row and the scores its scale
-        is measured on (those of the rows it trained on).
+        Returns the network's scores of every row, and of the `rows`, on
+        which its scale is measured.
         """
-        trained = len(rows) < len(X)
-        X_rows = check_array(
-            self._fit(X[rows] if trained else X, validated=True),
-            dtype=[np.float32, np.float64],
-            ensure_all_finite=False,
-        )
-        # The training scores, with the errors and codes computed once.
-        scores = self._score_rows(X_rows)
-        codes = self._infer("encode", X_rows, self._n_features_out)
-        self._fit_codes(codes, -scores)
+        every_row = len(rows) == len(X)
+        self._fit(X if every_row else X[rows], validated=True)
+        X = check_array(X, dtype=[np.float32, np.float64], ensure_all_finite=False)
+        # The scores, with the errors and codes computed once.
+        scores = self._score_rows(X)
+        codes = self._infer("encode", X, self._n_features_out)
+        if every_row:
+            self._fit_codes(codes, -scores)
+        else:
+            self._fit_codes(codes[rows], -scores[rows])
         if self._code_weight:
-            self._add_code_term(scores, codes, X_rows)
-        if not trained:
-            return scores, scores
-        return self._network_scores(
-            check_array(X, dtype=[np.float32, np.float64])
-        ), scores
+            self._add_code_term(scores, codes, X)
+        return scores, scores if every_row else scores[rows]
 
     def _fit_ensemble(self, X, rows):
         """Train the ensemble's networks, each on a subsample of the `rows` of `X`.
@@ -495,14 +493,13 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         Returns the ensemble's scores of every row and its out-of-bag ones
         (each row scored by the networks that did not train on it).
         """
-        X = check_array(X, dtype=[np.float32, np.float64])
         random_state = check_random_state(self.random_state)
         seeds = random_state.randint(np.iinfo(np.int32).max, size=self.n_estimators_)
         subsets = draw_subsamples(
             rows, self.n_estimators_, self.max_samples_, random_state
         )
         epochs = _AUTO_MEMBER_EPOCHS if self.max_iter == "auto" else self.max_iter
-        member = {
+        member_params = {
             "n_estimators": 1,
             "max_samples": 1.0,
             "feature_weight": 0.0,
@@ -513,21 +510,21 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             "verbose": 0,
         }
         self.estimators_ = fit_on_subsets(
-            self, X, subsets, lambda i: {**member, "random_state": int(seeds[i])}
+            self, X, subsets, lambda i: {**member_params, "random_state": int(seeds[i])}
         )
         self.estimators_samples_ = subsets
-        scores = np.stack([member.score_samples(X) for member in self.estimators_])
+        scores = self._member_scores(X)
         self._member_scales = np.array(
             [robust_scale(score[rows]) for score, rows in zip(scores, subsets)]
         )
         scores = self._standardize_members(scores)
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore"):  # caught by fit's _check_finite
             held_out = out_of_bag_median(scores, subsets).astype(X.dtype)
-            network = np.median(scores, axis=0).astype(X.dtype)
-        # Scaled by a small spread, a huge error can overflow X's dtype.
-        _check_finite(held_out, X)
-        _check_finite(network, X)
-        return network, held_out
+            return np.median(scores, axis=0).astype(X.dtype), held_out
+
+    def _member_scores(self, X):
+        """Return each member's score of the validated `X`, a row per member."""
+        return np.stack([member._network_scores(X) for member in self.estimators_])
 
     def _standardize_members(self, scores):
         """Put each member's scores in units of its spread on its training rows."""
@@ -542,19 +539,24 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
                 codes = self._infer("encode", X, self._n_features_out)
                 self._add_code_term(scores, codes, X)
             return scores
-        scores = np.stack([member.score_samples(X) for member in self.estimators_])
-        with np.errstate(over="ignore"):
-            scores = np.median(self._standardize_members(scores), axis=0)
-            scores = scores.astype(X.dtype)
-        _check_finite(scores, X)
-        return scores
+        scores = self._standardize_members(self._member_scores(X))
+        with np.errstate(over="ignore"):  # caught where the scores are returned
+            return np.median(scores, axis=0).astype(X.dtype)
+
+    def _density(self, X):
+        """Return the histograms' log-density of `X` where the score uses it."""
+        return self._histograms.log_density(X) if self.feature_weight_ else None
 
     def _combine(self, network, density):
-        """Return the score: the networks' plus the histograms', in units of spread."""
+        """Return the score: the networks', plus the histograms' with `feature_weight_`.
+
+        Each in units of its spread over the training rows.
+        """
+        if not self.feature_weight_:
+            return network
         location, spread = self._network_scale
         density_location, density_spread = self._density_scale
-        # An overflow is caught where the scores are returned (_check_finite).
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore"):  # caught where the scores are returned
             score = (network - location) / spread + self.feature_weight_ * (
                 density - density_location
             ) / density_spread
@@ -563,21 +565,17 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
     def _held_out_scores(self, X, network, held_out, density):
         """Score rows of `X` by networks (and histograms) that did not train on them.
 
-        An ensemble's are its out-of-bag scores; one network's come from
-        networks fitted on k folds (or one held-out fifth) of the rows. With
+        An ensemble's are its out-of-bag scores (`held_out`) with the
+        histograms' leave-one-out `density`; one network's come from
+        detectors fitted on k folds (or one held-out fifth) of the rows. With
         fewer than two rows, nothing can be held out and the rows' own scores
         are returned.
         """
         if hasattr(self, "estimators_"):
-            if not self.feature_weight_:
-                return held_out
-            with np.errstate(over="ignore"):
-                return self._combine(held_out, density)
+            return self._combine(held_out, density)
         n_samples = len(X)
         if n_samples < 2:
-            if self.feature_weight_:
-                return self._combine(network, density)
-            return network
+            return self._combine(network, density)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         if self.calibration_cv == "auto" and n_samples >= _CROSS_FIT_BELOW:
             splits = ShuffleSplit(1, test_size=_AUTO_HELD_OUT, random_state=seed)
@@ -597,21 +595,18 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         )
         # Only quantiles are taken of them: the rows' order does not matter.
         return np.concatenate(
-            [
-                network.score_samples(X[test])
-                for network, (_, test) in zip(fitted, folds)
-            ]
+            [model.score_samples(X[test]) for model, (_, test) in zip(fitted, folds)]
         )
 
     def __setstate__(self, state):
-        # Saved before the ensemble existed: one network, no histograms.
-        if "net_" in state and "n_estimators_" not in state:
+        # Saved before the ensemble existed: one network on every row, no
+        # histograms (how many rows it trained on was not kept).
+        if "_net_state" in state and "n_estimators_" not in state:
             state = {
                 **state,
                 "n_estimators_": 1,
                 "feature_weight_": 0.0,
                 "screening_": 0.0,
-                "max_samples_": None,
             }
         super().__setstate__(state)
 
@@ -688,13 +683,18 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
     def score_samples(self, X):
         """Minus the reconstruction error of each sample: higher is more normal.
 
-        With a positive `code_weight`, minus the sum of the error and
-        `code_weight` times the scaled distance of the sample's code to the
-        training codes.
-        The error is the binary Kullback-Leibler divergence between each value
+        With one network, minus its reconstruction error (with a positive
+        `code_weight`, minus the sum of the error and `code_weight` times the
+        scaled distance of the sample's code to the training codes). The
+        error is the binary Kullback-Leibler divergence between each value
         and its reconstruction with ``loss_ == 'bce'`` and the squared error
         with ``'mse'``, averaged over features; see
-        :meth:`AutoencoderTransformer.score_samples`.
+        :meth:`AutoencoderTransformer.score_samples`. With an ensemble, the
+        median over its networks of that score in units of each network's
+        spread on its training rows. With a positive ``feature_weight_``,
+        that score in units of its spread over the training rows plus
+        ``feature_weight_`` times the per-feature histograms' log-density in
+        its units.
 
         Parameters
         ----------
@@ -704,13 +704,10 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         Returns
         -------
         scores : ndarray of shape (n_samples,)
-            Minus the reconstruction error (and code distance) of each sample.
+            The score of each sample, in the float dtype of `X`.
         """
         X = self._validate_rows(X)
-        scores = self._network_scores(X)
-        if not self.feature_weight_:
-            return scores
-        scores = self._combine(scores, self._histograms.log_density(X))
+        scores = self._combine(self._network_scores(X), self._density(X))
         _check_finite(scores, X)
         return scores
 

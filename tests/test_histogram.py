@@ -43,9 +43,10 @@ def test_values_beyond_the_range_get_a_tenth_of_an_empty_bins_density():
     assert edge[0] == histograms.log_density(np.array([[1.0]]))[0]
 
 
+@pytest.mark.parametrize("value", [0.0, 1e17])
 @pytest.mark.parametrize("n_samples", [1, 2, 50])
-def test_constant_features_and_tiny_data_give_finite_densities(n_samples):
-    X = np.zeros((n_samples, 2))
+def test_constant_features_and_tiny_data_give_finite_densities(n_samples, value):
+    X = np.full((n_samples, 2), value)
     histograms = FeatureHistograms().fit(X)
     assert np.isfinite(histograms.log_density(X, leave_out=True)).all()
     assert np.isfinite(histograms.log_density(X + 5)).all()

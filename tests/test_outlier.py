@@ -662,3 +662,14 @@ def test_two_features_give_a_code_of_one_and_a_sensible_ranking():
     ).fit(X)
     assert detector.estimators_[0].n_components_ == 1
     assert roc_auc_score(labels, detector.score_samples(X)) > 0.9
+
+
+def test_a_detector_saved_before_the_ensemble_loads_as_one_network(fitted, digits):
+    X, *_ = digits
+    state = fitted.__getstate__()
+    for name in ("n_estimators_", "max_samples_", "feature_weight_", "screening_"):
+        del state[name]
+    loaded = object.__new__(AutoencoderOutlierDetector)
+    loaded.__setstate__(state)
+    assert loaded.n_estimators_ == 1 and loaded.feature_weight_ == 0.0
+    assert_array_equal(loaded.decision_function(X), fitted.decision_function(X))
