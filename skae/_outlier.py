@@ -145,8 +145,10 @@ DETECTOR_PARAMETERS_DOC = """\
     max_samples : int, float or 'auto', default='auto'
         Rows each network of the ensemble trains on: an int is a number of
         rows, a float a fraction of them (of those `screening` leaves).
-        ``'auto'`` is ``min(128, n_samples)`` with several networks and every
-        row with one. Small subsamples, trained for a few epochs (20 with
+        ``'auto'`` is, with several networks, 128 rows, or half the rows on
+        fewer than 256, so that every row is left out by about half the
+        networks, whose scores of it set ``offset_``; with one network, every
+        row. Small subsamples, trained for a few epochs (20 with
         ``max_iter='auto'``), learn the bulk of the data before its outliers
         (see the Benchmarks page). The number used is ``max_samples_``.
 
@@ -282,7 +284,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
     >>> detector.predict(X[:4]).shape
     (4,)
     >>> detector.n_estimators_, detector.max_samples_
-    (10, 128)
+    (10, 72)
     >>> detector.estimators_[0].autoencoder_.transform(X[:4]).shape
     (4, 8)
     """
@@ -437,8 +439,11 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         self.screening_ = float(resolve("screening", _AUTO_SCREENING, 0.0))
         n_kept = n_samples - self._n_screened(n_samples)
         if self.max_samples == "auto":
+            # At most half the rows, so that each row is out of bag for about
+            # half the networks: the held-out scores that set offset_.
             several = self.n_estimators_ > 1
-            self.max_samples_ = min(_AUTO_MAX_SAMPLES, n_kept) if several else n_kept
+            half = max(1, math.ceil(n_kept / 2))
+            self.max_samples_ = min(_AUTO_MAX_SAMPLES, half) if several else n_kept
         elif isinstance(self.max_samples, Integral):
             self.max_samples_ = min(self.max_samples, n_kept)
         else:

@@ -673,3 +673,12 @@ def test_a_detector_saved_before_the_ensemble_loads_as_one_network(fitted, digit
     loaded.__setstate__(state)
     assert loaded.n_estimators_ == 1 and loaded.feature_weight_ == 0.0
     assert_array_equal(loaded.decision_function(X), fitted.decision_function(X))
+
+
+def test_on_few_rows_each_network_trains_on_half_so_no_row_is_seen_by_all(table):
+    detector = AutoencoderOutlierDetector(max_iter=1, random_state=0).fit(table[:100])
+    assert detector.max_samples_ == 40  # 80 rows kept of 100, half of them
+    seen = np.zeros(100, dtype=int)
+    for rows in detector.estimators_samples_:
+        seen[rows] += 1
+    assert seen.max() < detector.n_estimators_
