@@ -302,9 +302,11 @@ def calibration_table(dataset):
             for cell in by_c.values()
         )
         print(f"| {name} | {cells} |")
+    one_network = result.get("skae_one_network_mean_auc")
     print(
         f"\nskae's mean one-class ROC AUC, the same with either offset: "
-        f"{result['skae_mean_auc']:.4f}."
+        f"{result['skae_mean_auc']:.4f}"
+        + ("." if one_network is None else f" (one network: {one_network:.4f}).")
     )
 
 
