@@ -247,7 +247,7 @@ def print_table(results, sets, title):
     print(f"{'method':<22}" + "".join(f"{c[:16]:>17}" for c in columns) + "  fit s")
     for name, by_set in results.items():
         cells = "".join(
-            f"{by_set[c]['mean_auc']:>10.3f} ({by_set[c].get('std_auc', 0):.3f})"
+            f"{by_set[c]['mean_auc']:>10.3f} ({by_set[c]['std_auc']:.3f})"
             if "std_auc" in by_set[c]
             else f"{by_set[c]['mean_auc']:>17.3f}"
             for c in columns

@@ -53,25 +53,21 @@ def fitted(X):
 ONE_NETWORK = {"n_estimators": 1, "feature_weight": 0.0, "screening": 0.0}
 
 
+# With the code term, so that its fitted arrays make the round trip too.
+DETECTOR = dict(
+    n_components=8, max_iter=5, contamination=0.1, code_weight=0.5, random_state=0
+)
+
+
 @pytest.fixture(scope="module")
 def detector(X):
-    # With the code term, so that its fitted arrays make the round trip too.
-    return AutoencoderOutlierDetector(
-        n_components=8,
-        max_iter=5,
-        contamination=0.1,
-        code_weight=0.5,
-        random_state=0,
-        **ONE_NETWORK,
-    ).fit(X)
+    return AutoencoderOutlierDetector(**DETECTOR, **ONE_NETWORK).fit(X)
 
 
 @pytest.fixture(scope="module")
 def ensemble(X):
     # The defaults on tables: networks on subsamples, and the histograms.
-    return AutoencoderOutlierDetector(
-        n_components=8, max_iter=5, contamination=0.1, code_weight=0.5, random_state=0
-    ).fit(X)
+    return AutoencoderOutlierDetector(**DETECTOR).fit(X)
 
 
 @pytest.fixture(scope="module")
