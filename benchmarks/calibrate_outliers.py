@@ -34,7 +34,12 @@ from sklearn.svm import OneClassSVM
 from skae import AutoencoderOutlierDetector
 
 CONTAMINATIONS = (0.01, 0.05, 0.1, "auto")
-ONE_NETWORK = {"n_estimators": 1, "feature_weight": 0.0, "screening": 0.0}
+ONE_NETWORK = {
+    "n_estimators": 1,
+    "feature_weight": 0.0,
+    "screening": 0.0,
+    "covariance_weight": 0.0,
+}
 OCSVM_MAX_ROWS = 2000  # as in compare_outliers.py
 
 

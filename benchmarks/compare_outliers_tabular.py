@@ -25,7 +25,12 @@ no threshold is involved. Three protocols, in one run:
   drawn from a Gaussian mixture fitted to the inliers, its covariances
   scaled by 5; clustered: the same mixture with its means scaled by 5;
   dependency: each feature drawn on its own from its inlier values, so the
-  marginals are kept and the links between features cut.
+  marginals are kept and the links between features cut;
+- ``low-dimensional``: 2 to 10 features, 15% outliers uniform over a box
+  around the data, then the contaminated protocol: three of the toy sets of
+  scikit-learn's example "Comparing anomaly detection algorithms for outlier
+  detection on toy datasets" (its box, [-6, 6]), and rows near a plane in 5
+  and 10 features (the box: each feature's range widened by 10%).
 
     python benchmarks/compare_outliers_tabular.py            # about 15 minutes
     python benchmarks/compare_outliers_tabular.py --splits 3 # a quick look
@@ -44,7 +49,14 @@ import numpy as np
 from _common import Log, machine, output_dir, write_json
 from compare_outliers import PCAOutlier, PyodOutlier
 from sklearn.covariance import EllipticEnvelope
-from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_diabetes,
+    load_digits,
+    load_wine,
+    make_blobs,
+    make_moons,
+)
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
 from sklearn.mixture import GaussianMixture
@@ -128,6 +140,41 @@ def plant(inliers, kind, seed):
     return np.vstack([X, anomalies]), np.r_[np.zeros(len(X)), np.ones(n)].astype(bool)
 
 
+LOW_DIMENSIONAL_INLIERS = 255  # and 45 outliers: scikit-learn's example's 300 rows
+LOW_DIMENSIONAL_OUTLIERS = 45
+
+
+def low_dimensional_sets():
+    """Return ``{name: (X, is_outlier, description)}`` with 2 to 10 features."""
+    n = LOW_DIMENSIONAL_INLIERS
+    blobs = dict(n_samples=n, centers=[[2, 2], [-2, -2]], random_state=0)
+    rng = np.random.default_rng(0)
+    plane = rng.normal(size=(n, 2))
+    inliers = {
+        "two blobs": make_blobs(cluster_std=0.5, **blobs)[0],
+        "uneven blobs": make_blobs(cluster_std=[1.5, 0.3], **blobs)[0],
+        "moons": 4 * (make_moons(n, noise=0.05, random_state=0)[0] - [0.5, 0.25]),
+        "plane in 5": plane @ rng.normal(size=(2, 5)) + 0.3 * rng.normal(size=(n, 5)),
+        "plane in 10": plane @ rng.normal(size=(2, 10))
+        + 0.3 * rng.normal(size=(n, 10)),
+    }
+    sets = {}
+    for name, X in inliers.items():
+        if X.shape[1] == 2:
+            low, high = np.full(2, -6.0), np.full(2, 6.0)
+        else:
+            margin = GLOBAL_WIDENING * (X.max(axis=0) - X.min(axis=0))
+            low, high = X.min(axis=0) - margin, X.max(axis=0) + margin
+        outliers = rng.uniform(low, high, size=(LOW_DIMENSIONAL_OUTLIERS, X.shape[1]))
+        sets[name] = (
+            np.vstack([X, outliers]),
+            np.r_[np.zeros(n), np.ones(LOW_DIMENSIONAL_OUTLIERS)].astype(bool),
+            f"{name}: {n} rows, {X.shape[1]} features, "
+            f"+ {LOW_DIMENSIONAL_OUTLIERS} uniform outliers",
+        )
+    return sets
+
+
 def methods(pyod_available):
     """Return ``{name: (description, make(n_features))}``: defaults everywhere."""
     table = {
@@ -135,17 +182,20 @@ def methods(pyod_available):
             "AutoencoderOutlierDetector(random_state=0, novelty=False): the "
             "defaults on tables (an ensemble of small networks on subsamples "
             "of the rows the per-feature histograms find likely, plus those "
-            "histograms), without the offset, which no figure here uses",
+            "histograms and a robust covariance's distance), without the "
+            "offset, which no figure here uses",
             lambda n: AutoencoderOutlierDetector(random_state=0, novelty=False),
         ),
         "skae (one network)": (
             "AutoencoderOutlierDetector(n_estimators=1, feature_weight=0, "
-            "screening=0, random_state=0, novelty=False): one network trained "
-            "on every row, the earlier defaults and those on images",
+            "screening=0, covariance_weight=0, random_state=0, novelty=False): "
+            "one network trained on every row, the earlier defaults and those "
+            "on images",
             lambda n: AutoencoderOutlierDetector(
                 n_estimators=1,
                 feature_weight=0.0,
                 screening=0.0,
+                covariance_weight=0.0,
                 random_state=0,
                 novelty=False,
             ),
@@ -277,13 +327,15 @@ def main():
         for i, (name, inliers) in enumerate(planted_sets().items())
         for kind in ANOMALY_TYPES
     }
+    low = low_dimensional_sets()
     results = {
         "contaminated": run(table, data, args.splits, log),
         "clean": run(table, data, args.splits, log, clean=True),
         "planted": run(table, planted, args.splits, log),
+        "low-dimensional": run(table, low, args.splits, log),
     }
     for protocol, by_method in results.items():
-        sets = list(planted if protocol == "planted" else data)
+        sets = [s for s in next(iter(by_method.values())) if s != "mean over the sets"]
         print_table(by_method, sets, protocol)
     path = write_json(
         output_dir(args.save),
@@ -295,7 +347,9 @@ def main():
             "protocol": "60/40 split, stratified; StandardScaler fitted on the "
             "training part; contaminated: both parts hold the outliers; clean: "
             "fitted on the training part's inliers; planted: ADBench's anomaly "
-            "types planted in bundled tables, then contaminated",
+            "types planted in bundled tables, then contaminated; "
+            "low-dimensional: 2 to 10 features, 15% uniform outliers, "
+            "contaminated",
             "splits": args.splits,
             "datasets": {
                 name: {
@@ -303,7 +357,7 @@ def main():
                     "outliers": int(y.sum()),
                     "description": d,
                 }
-                for name, (X, y, d) in {**data, **planted}.items()
+                for name, (X, y, d) in {**data, **planted, **low}.items()
             },
             "methods": {name: description for name, (description, _) in table.items()},
             "results": results,

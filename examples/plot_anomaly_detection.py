@@ -29,7 +29,9 @@ X_train, X_test, y_train, y_test = train_test_split(
 # The digits are images of 64 pixels: fewer than the 256 features from which
 # the detector's defaults are one network, so ask for one network here (on a
 # table the defaults are an ensemble; see the user guide).
-one_network = dict(n_estimators=1, feature_weight=0.0, screening=0.0)
+one_network = dict(
+    n_estimators=1, feature_weight=0.0, screening=0.0, covariance_weight=0.0
+)
 detector = AutoencoderOutlierDetector(random_state=0, **one_network)
 detector.fit(X_train[y_train == 0])
 scores = detector.score_samples(X_test)

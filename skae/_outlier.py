@@ -14,6 +14,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._base import _BaseAutoencoder, _check_finite, _restored_on_error, fill_doc
+from ._covariance import CovarianceError, fit_robust_covariance, held_out_distances
 from ._histogram import FeatureHistograms
 from ._subsets import draw_subsamples, fit_on_subsets, out_of_bag_median, robust_scale
 from ._transformer import AutoencoderTransformer
@@ -29,9 +30,12 @@ _OWN_ATTRIBUTES = (
     "max_samples_",
     "feature_weight_",
     "screening_",
+    "covariance_weight_",
+    "robust_covariance_",
     "_histograms",
     "_network_scale",
     "_density_scale",
+    "_covariance_scale",
 )
 # What a fit in one mode (one network, an ensemble) leaves that one in the
 # other must not keep.
@@ -43,6 +47,8 @@ _MODE_ATTRIBUTES = (
     "_histograms",
     "_network_scale",
     "_density_scale",
+    "robust_covariance_",
+    "_covariance_scale",
     "code_location_",
     "code_precision_",
     "code_scale_",
@@ -51,14 +57,16 @@ _MODE_ATTRIBUTES = (
 
 # The defaults on tables ('auto' on fewer than _TABLE_MAX_FEATURES features):
 # an ensemble of small networks on subsamples, trained on the rows the
-# per-feature histograms find likely, next to those histograms' score. See
-# the Benchmarks page, "Outliers in tables", for what each part gives.
+# per-feature histograms find likely, next to those histograms' score and a
+# robust covariance's distance. See the Benchmarks page, "Outliers in
+# tables", for what each part gives.
 _TABLE_MAX_FEATURES = 256
 _AUTO_N_ESTIMATORS = 10
 _AUTO_MAX_SAMPLES = 128
-_AUTO_MEMBER_EPOCHS = 20
+_AUTO_MEMBER_EPOCHS = 60
 _AUTO_FEATURE_WEIGHT = 1.0
 _AUTO_SCREENING = 0.2
+_AUTO_COVARIANCE_WEIGHT = 0.5
 
 DETECTOR_PARAMETERS_DOC = """\
     contamination : 'auto' or float, default='auto'
@@ -148,7 +156,7 @@ DETECTOR_PARAMETERS_DOC = """\
         ``'auto'`` is, with several networks, 128 rows, or half the rows on
         fewer than 256, so that every row is left out by about half the
         networks, whose scores of it set ``offset_``; with one network, every
-        row. Small subsamples, trained for a few epochs (20 with
+        row. Small subsamples, trained for a few epochs (60 with
         ``max_iter='auto'``), learn the bulk of the data before its outliers
         (see the Benchmarks page). The number used is ``max_samples_``.
 
@@ -169,6 +177,20 @@ DETECTOR_PARAMETERS_DOC = """\
         train it. They are still scored, and the offset is set from their
         scores too. ``'auto'`` is 0.2 on tables and 0 on images. The
         fraction used is ``screening_``.
+
+    covariance_weight : float or 'auto', default='auto'
+        Weight of how far a row lies from the bulk of the training rows by a
+        robust covariance, next to the networks' score: minus the squared
+        Mahalanobis distance by scikit-learn's minimum covariance determinant
+        (:class:`~sklearn.covariance.MinCovDet`, as
+        :class:`~sklearn.covariance.EllipticEnvelope` fits it), put in units
+        of its spread over the training rows and added to the score. It
+        finds rows whose values are each usual but whose combination is not,
+        which the histograms miss and small networks learn late. ``'auto'``
+        is 0.5 where the ensemble is the default (tables) and there are more
+        than twice as many rows as features, and 0 otherwise (images, too
+        few rows for a covariance, or rows it cannot be fitted to, most of
+        them identical). The weight used is ``covariance_weight_``.
 """
 
 DETECTOR_ATTRIBUTES_DOC = """\
@@ -198,6 +220,14 @@ DETECTOR_ATTRIBUTES_DOC = """\
 
     screening_ : float
         Fraction of rows left out of training (`screening`, resolved).
+
+    covariance_weight_ : float
+        Weight of the robust covariance's distance (`covariance_weight`,
+        resolved).
+
+    robust_covariance_ : sklearn.covariance.MinCovDet
+        The minimum covariance determinant of the training rows. Only with a
+        positive ``covariance_weight_``.
 
     estimators_ : list of detectors
         The ensemble's networks, each a detector of this class with one
@@ -236,9 +266,11 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
     reconstruct them. It trains an ensemble of small networks (`n_estimators`),
     each for a few epochs on its own subsample (`max_samples`) of the rows
     that per-feature histograms find likely (`screening`), and adds how
-    likely each value is feature by feature (`feature_weight`). What was
-    chosen is in ``n_estimators_``, ``max_samples_``, ``screening_`` and
-    ``feature_weight_``; the Benchmarks page, "Outliers in tables", gives
+    likely each value is feature by feature (`feature_weight`) and how far
+    the row lies from the bulk of the data by a robust covariance
+    (`covariance_weight`). What was chosen is in ``n_estimators_``,
+    ``max_samples_``, ``screening_``, ``feature_weight_`` and
+    ``covariance_weight_``; the Benchmarks page, "Outliers in tables", gives
     what each part brings and costs.
 
     Parameters
@@ -306,6 +338,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         "max_samples": "auto",
         "feature_weight": "auto",
         "screening": "auto",
+        "covariance_weight": "auto",
     }
     _role_constraints = {
         "contamination": [
@@ -333,6 +366,10 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             StrOptions({"auto"}),
         ],
         "screening": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
+        "covariance_weight": [
+            Interval(Real, 0, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
     }
 
     # Whether 'auto' makes an ensemble on tables: a kind whose detector is
@@ -387,7 +424,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
                     "n_estimators=1 and max_samples=1.0 to continue training, or "
                     "warm_start=False."
                 )
-            if ensemble or self.feature_weight_ or self.screening_:
+            if ensemble or self._weighs_terms() or self.screening_:
                 # In the float dtype inference gives the same input (float32
                 # for integers), so that the training scores are its scores.
                 X = validate_data(
@@ -403,13 +440,13 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
                 network, held_out = self._fit_network(X, rows)
             # What score_samples gives the training rows, checked here.
             _check_finite(network, X)
-            if self.feature_weight_:
+            distance = self._fit_covariance(X)
+            if self._weighs_terms():
                 self._network_scale = robust_scale(held_out)
-                self._density_scale = robust_scale(density)
             if self.novelty:
-                scores = self._held_out_scores(X, network, held_out, density)
+                scores = self._held_out_scores(X, network, held_out, density, distance)
             else:
-                scores = self._combine(network, self._density(X))
+                scores = self._combine(network, self._density(X), self._distance(X))
             _check_finite(scores, X)
             if self.contamination == "auto":
                 first, third = np.percentile(scores, [25, 75])
@@ -437,6 +474,14 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             resolve("feature_weight", _AUTO_FEATURE_WEIGHT, 0.0)
         )
         self.screening_ = float(resolve("screening", _AUTO_SCREENING, 0.0))
+        # A covariance needs rows to spare: its support is about half of them.
+        self.covariance_weight_ = float(
+            resolve(
+                "covariance_weight",
+                _AUTO_COVARIANCE_WEIGHT if n_samples > 2 * n_features else 0.0,
+                0.0,
+            )
+        )
         n_kept = n_samples - self._n_screened(n_samples)
         if self.max_samples == "auto":
             # At most half the rows, so that each row is out of bag for about
@@ -449,6 +494,10 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         else:
             self.max_samples_ = max(1, math.ceil(self.max_samples * n_kept))
         return self.n_estimators_ > 1 or self.max_samples_ < n_kept
+
+    def _weighs_terms(self):
+        """Whether the score adds terms to the networks' (then rescaled)."""
+        return bool(self.feature_weight_ or self.covariance_weight_)
 
     def _n_screened(self, n_samples):
         """Rows that `screening` leaves out of training: always at least one kept."""
@@ -466,11 +515,35 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             return rows, None
         self._histograms = FeatureHistograms().fit(X)
         density = self._histograms.log_density(X, leave_out=True)
+        if self.feature_weight_:
+            self._density_scale = robust_scale(density)
         n_screened = self._n_screened(len(X))
         if n_screened:
             # Stable, so that ties keep the rows' order.
             rows = np.sort(np.argsort(-density, kind="stable")[: len(X) - n_screened])
         return rows, density
+
+    def _fit_covariance(self, X):
+        """Fit the robust covariance where the score uses it.
+
+        Returns minus the training rows' held-out squared distances (None
+        without the covariance), and sets their scale. With 'auto', rows that
+        the covariance cannot be fitted to (most of them identical) leave it
+        out.
+        """
+        if not self.covariance_weight_:
+            return None
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        try:
+            self.robust_covariance_ = fit_robust_covariance(X, seed)
+        except CovarianceError:
+            if self.covariance_weight != "auto":
+                raise
+            self.covariance_weight_ = 0.0
+            return None
+        distance = -held_out_distances(self.robust_covariance_, X)
+        self._covariance_scale = robust_scale(distance)
+        return distance
 
     def _fit_network(self, X, rows):
         """Train one network on the `rows` of `X`; fit its code's Gaussian there.
@@ -509,6 +582,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             "max_samples": 1.0,
             "feature_weight": 0.0,
             "screening": 0.0,
+            "covariance_weight": 0.0,
             "novelty": False,
             "contamination": "auto",
             "max_iter": epochs,
@@ -552,35 +626,48 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         """Return the histograms' log-density of `X` where the score uses it."""
         return self._histograms.log_density(X) if self.feature_weight_ else None
 
-    def _combine(self, network, density):
-        """Return the score: the networks', plus the histograms' with `feature_weight_`.
+    def _distance(self, X):
+        """Return minus the robust covariance's squared distances where used."""
+        if not self.covariance_weight_:
+            return None
+        return -self.robust_covariance_.mahalanobis(X.astype(np.float64))
 
-        Each in units of its spread over the training rows.
+    def _combine(self, network, density, distance):
+        """Return the score: the networks', plus the weighted terms.
+
+        The histograms' log-density with `feature_weight_` and minus the
+        covariance's distance with `covariance_weight_`, each in units of its
+        spread over the training rows, as the networks' score then is.
         """
-        if not self.feature_weight_:
+        if not self._weighs_terms():
             return network
-        location, spread = self._network_scale
-        density_location, density_spread = self._density_scale
+        terms = [(1.0, network, self._network_scale)]
+        if self.feature_weight_:
+            terms.append((self.feature_weight_, density, self._density_scale))
+        if self.covariance_weight_:
+            terms.append((self.covariance_weight_, distance, self._covariance_scale))
         with np.errstate(over="ignore"):  # caught where the scores are returned
-            score = (network - location) / spread + self.feature_weight_ * (
-                density - density_location
-            ) / density_spread
+            score = sum(
+                weight * (values - location) / spread
+                for weight, values, (location, spread) in terms
+            )
             return score.astype(network.dtype)
 
-    def _held_out_scores(self, X, network, held_out, density):
+    def _held_out_scores(self, X, network, held_out, density, distance):
         """Score rows of `X` by networks (and histograms) that did not train on them.
 
         An ensemble's are its out-of-bag scores (`held_out`) with the
-        histograms' leave-one-out `density`; one network's come from
+        histograms' leave-one-out `density` and the covariance's held-out
+        `distance`; one network's come from
         detectors fitted on k folds (or one held-out fifth) of the rows. With
         fewer than two rows, nothing can be held out and the rows' own scores
         are returned.
         """
         if hasattr(self, "estimators_"):
-            return self._combine(held_out, density)
+            return self._combine(held_out, density, distance)
         n_samples = len(X)
         if n_samples < 2:
-            return self._combine(network, density)
+            return self._combine(network, density, distance)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         if self.calibration_cv == "auto" and n_samples >= _CROSS_FIT_BELOW:
             splits = ShuffleSplit(1, test_size=_AUTO_HELD_OUT, random_state=seed)
@@ -604,15 +691,17 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         )
 
     def __setstate__(self, state):
-        # Saved before the ensemble existed: one network on every row, no
-        # histograms (how many rows it trained on was not kept).
-        if "_net_state" in state and "n_estimators_" not in state:
-            state = {
-                **state,
+        # Saved before the ensemble or the covariance existed: one network
+        # on every row, no histograms, no covariance (how many rows it
+        # trained on was not kept).
+        if "_net_state" in state or "estimators_" in state:
+            old = {
                 "n_estimators_": 1,
                 "feature_weight_": 0.0,
                 "screening_": 0.0,
+                "covariance_weight_": 0.0,
             }
+            state = {**old, **state}
         super().__setstate__(state)
 
     def _check_novelty_fit_predict(self):
@@ -696,10 +785,11 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         with ``'mse'``, averaged over features; see
         :meth:`AutoencoderTransformer.score_samples`. With an ensemble, the
         median over its networks of that score in units of each network's
-        spread on its training rows. With a positive ``feature_weight_``,
-        that score in units of its spread over the training rows plus
-        ``feature_weight_`` times the per-feature histograms' log-density in
-        its units.
+        spread on its training rows. With a positive ``feature_weight_`` or
+        ``covariance_weight_``, that score in units of its spread over the
+        training rows plus ``feature_weight_`` times the per-feature
+        histograms' log-density and ``covariance_weight_`` times minus the
+        robust covariance's squared distance, each in its units.
 
         Parameters
         ----------
@@ -712,7 +802,9 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             The score of each sample, in the float dtype of `X`.
         """
         X = self._validate_rows(X)
-        scores = self._combine(self._network_scores(X), self._density(X))
+        scores = self._combine(
+            self._network_scores(X), self._density(X), self._distance(X)
+        )
         _check_finite(scores, X)
         return scores
 

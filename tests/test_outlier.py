@@ -25,7 +25,12 @@ from skae._module import AutoencoderModule
 
 # One network trained on every row, as on images: most tests here are about
 # that network; the ensemble that tables get by default has its own section.
-ONE_NETWORK = {"n_estimators": 1, "feature_weight": 0.0, "screening": 0.0}
+ONE_NETWORK = {
+    "n_estimators": 1,
+    "feature_weight": 0.0,
+    "screening": 0.0,
+    "covariance_weight": 0.0,
+}
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +64,13 @@ def test_parameters_are_the_shared_training_ones_plus_each_estimators_own():
     assert detector.pop("code_weight") == 0.0
     assert detector.pop("novelty") is True
     assert detector.pop("calibration_cv") == "auto"
-    for name in ("n_estimators", "max_samples", "feature_weight", "screening"):
+    for name in (
+        "n_estimators",
+        "max_samples",
+        "feature_weight",
+        "screening",
+        "covariance_weight",
+    ):
         assert detector.pop(name) == "auto"
     assert detector == transformer
 
@@ -497,12 +508,15 @@ def test_auto_is_an_ensemble_on_tables_and_one_network_on_images(table):
     detector = AutoencoderOutlierDetector(max_iter=2, random_state=0).fit(table)
     assert (detector.n_estimators_, detector.max_samples_) == (10, 128)
     assert (detector.feature_weight_, detector.screening_) == (1.0, 0.2)
+    assert detector.covariance_weight_ == 0.5
     assert len(detector.estimators_) == 10
     wide = np.tile(table[:60], (1, 9))  # 270 features
     detector = AutoencoderOutlierDetector(max_iter=1, random_state=0).fit(wide)
     assert (detector.n_estimators_, detector.max_samples_) == (1, 60)
     assert (detector.feature_weight_, detector.screening_) == (0.0, 0.0)
+    assert detector.covariance_weight_ == 0.0
     assert hasattr(detector, "net_") and not hasattr(detector, "estimators_")
+    assert not hasattr(detector, "robust_covariance_")
 
 
 def test_members_train_briefly_on_subsamples_of_the_screened_rows(table):
@@ -511,12 +525,12 @@ def test_members_train_briefly_on_subsamples_of_the_screened_rows(table):
     screened = np.argsort(density)[: int(0.2 * len(table))]
     for member, rows in zip(detector.estimators_, detector.estimators_samples_):
         assert len(rows) == 128 and not set(rows) & set(screened)
-        assert member.n_iter_ == 20 and member.n_estimators_ == 1
+        assert member.n_iter_ == 60 and member.n_estimators_ == 1
     # each member a different subsample and network
     assert len({tuple(rows) for rows in detector.estimators_samples_}) == 10
 
 
-def test_ensemble_score_is_the_median_of_standardized_members_plus_histograms(table):
+def test_ensemble_score_is_the_median_of_standardized_members_plus_two_terms(table):
     detector = AutoencoderOutlierDetector(max_iter=3, random_state=0).fit(table)
     members = []
     for member, rows in zip(detector.estimators_, detector.estimators_samples_):
@@ -527,9 +541,13 @@ def test_ensemble_score_is_the_median_of_standardized_members_plus_histograms(ta
     density = detector._histograms.log_density(table)
     location, spread = detector._network_scale
     density_location, density_spread = detector._density_scale
-    expected = (network - location) / spread + (
-        density - density_location
-    ) / density_spread
+    distance = -detector.robust_covariance_.mahalanobis(table)
+    distance_location, distance_spread = detector._covariance_scale
+    expected = (
+        (network - location) / spread
+        + (density - density_location) / density_spread
+        + 0.5 * (distance - distance_location) / distance_spread
+    )
     assert_allclose(detector.score_samples(table), expected, rtol=1e-10)
 
 
@@ -552,9 +570,9 @@ def test_ensemble_offset_comes_from_out_of_bag_scores_without_extra_fits(
     assert 0.03 < flagged < 0.2
 
 
-def test_feature_weight_zero_scores_the_networks_alone(table):
+def test_zero_weights_score_the_networks_alone(table):
     detector = AutoencoderOutlierDetector(
-        feature_weight=0.0, max_iter=2, random_state=0
+        feature_weight=0.0, covariance_weight=0.0, max_iter=2, random_state=0
     ).fit(table)
     assert detector.screening_ == 0.2  # the histograms still screen
     members = np.stack([m.score_samples(table) for m in detector.estimators_])
@@ -643,6 +661,7 @@ def test_ensemble_is_reproducible_and_keeps_float32(table):
         ({"max_samples": 1.5}, "max_samples"),
         ({"feature_weight": -1.0}, "feature_weight"),
         ({"screening": 1.0}, "screening"),
+        ({"covariance_weight": -0.5}, "covariance_weight"),
     ],
 )
 def test_invalid_ensemble_parameters_are_rejected(table, params, match):
@@ -667,12 +686,77 @@ def test_two_features_give_a_code_of_one_and_a_sensible_ranking():
 def test_a_detector_saved_before_the_ensemble_loads_as_one_network(fitted, digits):
     X, *_ = digits
     state = fitted.__getstate__()
-    for name in ("n_estimators_", "max_samples_", "feature_weight_", "screening_"):
+    for name in (
+        "n_estimators_",
+        "max_samples_",
+        "feature_weight_",
+        "screening_",
+        "covariance_weight_",
+    ):
         del state[name]
     loaded = object.__new__(AutoencoderOutlierDetector)
     loaded.__setstate__(state)
     assert loaded.n_estimators_ == 1 and loaded.feature_weight_ == 0.0
+    assert loaded.covariance_weight_ == 0.0
     assert_array_equal(loaded.decision_function(X), fitted.decision_function(X))
+
+
+def test_an_ensemble_saved_before_the_covariance_loads_without_it(table):
+    detector = AutoencoderOutlierDetector(
+        covariance_weight=0.0, max_iter=2, random_state=0
+    ).fit(table)
+    state = detector.__getstate__()
+    del state["covariance_weight_"]
+    loaded = object.__new__(AutoencoderOutlierDetector)
+    loaded.__setstate__(state)
+    assert loaded.covariance_weight_ == 0.0 and loaded.n_estimators_ == 10
+    assert_array_equal(loaded.score_samples(table), detector.score_samples(table))
+
+
+def test_the_covariance_finds_rows_whose_values_are_usual_but_not_together():
+    # ADBench's dependency anomalies: each value drawn from its feature's
+    # inlier values, so that every histogram finds it usual, the links cut.
+    rng = np.random.default_rng(0)
+    inliers = rng.normal(size=(380, 2)) @ rng.normal(size=(2, 10))
+    inliers += 0.1 * rng.normal(size=inliers.shape)
+    anomalies = np.column_stack([rng.choice(column, 20) for column in inliers.T])
+    X = np.vstack([inliers, anomalies])
+    labels = np.r_[np.ones(380), np.zeros(20)]
+
+    def auc(**params):
+        detector = AutoencoderOutlierDetector(
+            novelty=False, max_iter=5, random_state=0, **params
+        )
+        return roc_auc_score(labels, detector.fit(X).score_samples(X))
+
+    assert auc() > 0.95 > 0.85 > auc(covariance_weight=0.0)
+
+
+def test_auto_leaves_the_covariance_out_with_few_rows_per_feature(table):
+    detector = AutoencoderOutlierDetector(max_iter=1, random_state=0)
+    assert detector.fit(table[:60]).covariance_weight_ == 0.0  # 60 rows, 30 features
+    assert detector.fit(table[:61]).covariance_weight_ == 0.5
+    assert detector.robust_covariance_.location_.shape == (30,)
+
+
+def test_rows_mostly_identical_leave_the_covariance_out_or_are_a_clear_error():
+    X = np.zeros((40, 3))
+    X[:5] = np.random.default_rng(0).normal(size=(5, 3))
+    detector = AutoencoderOutlierDetector(max_iter=1, random_state=0).fit(X)
+    assert detector.covariance_weight_ == 0.0
+    assert not hasattr(detector, "robust_covariance_")
+    assert np.isfinite(detector.score_samples(X)).all()
+    detector.set_params(covariance_weight=1.0)
+    with pytest.raises(ValueError, match="covariance_weight=0"):
+        detector.fit(X)
+
+
+def test_a_covariance_left_without_rows_in_its_bounds_is_left_out():
+    # Four rows, one far off: the reweighting keeps none of them.
+    X = np.array([[-2.0], [-2.0], [1e5], [1.0]])
+    detector = AutoencoderOutlierDetector(max_iter=1, random_state=0).fit(X)
+    assert detector.covariance_weight_ == 0.0
+    assert np.isfinite(detector.score_samples(X)).all()
 
 
 def test_on_few_rows_each_network_trains_on_half_so_no_row_is_seen_by_all(table):

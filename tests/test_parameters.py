@@ -84,6 +84,7 @@ CHANGES = {
     "max_samples": (50, {}),
     "feature_weight": (1.0, {}),
     "screening": (0.2, {}),
+    "covariance_weight": (1.0, {}),
 }
 
 ESTIMATORS = [
@@ -111,6 +112,7 @@ SMALL = {
     "n_estimators": 1,
     "feature_weight": 0.0,
     "screening": 0.0,
+    "covariance_weight": 0.0,
 }
 
 

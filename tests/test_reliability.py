@@ -50,7 +50,12 @@ def fitted(X):
 
 # One network trained on every row, as the detector is on images; the
 # ensemble that tables get by default is `ensemble`.
-ONE_NETWORK = {"n_estimators": 1, "feature_weight": 0.0, "screening": 0.0}
+ONE_NETWORK = {
+    "n_estimators": 1,
+    "feature_weight": 0.0,
+    "screening": 0.0,
+    "covariance_weight": 0.0,
+}
 
 
 # With the code term, so that its fitted arrays make the round trip too.
@@ -66,7 +71,7 @@ def detector(X):
 
 @pytest.fixture(scope="module")
 def ensemble(X):
-    # The defaults on tables: networks on subsamples, and the histograms.
+    # The defaults on tables: networks on subsamples, histograms, a covariance.
     return AutoencoderOutlierDetector(**DETECTOR).fit(X)
 
 
@@ -157,6 +162,11 @@ ESTIMATORS = [
         "skae._conv_variational.ConvolutionalVariationalAutoencoder",
     ),
 ]
+
+
+def test_the_ensemble_round_tripped_holds_every_part_of_the_table_score(ensemble):
+    assert ensemble.n_estimators_ > 1 and ensemble.feature_weight_ > 0
+    assert ensemble.covariance_weight_ > 0 and ensemble.screening_ > 0
 
 
 @pytest.fixture(scope="module")
