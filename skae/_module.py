@@ -68,7 +68,8 @@ class BaseAutoencoderModule(nn.Module):
     ``(reconstruction, code)``, or ``(reconstruction, code, penalty)`` with a
     penalty (a scalar, or one value per row) added to the training loss (a
     variational graph's divergence). A graph with a likelihood of its own
-    also has ``negative_log_likelihood(output, X)``, one value per row (see
+    also has ``negative_log_likelihood(output, X)``, one value per row, and
+    ``entry_negative_log_likelihood(output, X)``, one per entry (see
     :class:`~skae._variational_module.VariationalModule`). An estimator names
     its graph in ``_module_class`` and declares the parameters its
     constructor takes in ``_kind_parameters``; training, persistence and

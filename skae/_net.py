@@ -9,6 +9,8 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping
 from skorch.utils import to_tensor
 
+from ._loss import entry_entropies, entry_losses, observed_entries, row_means
+
 # Data whose float32 copy fits in this many bytes is converted once, not batch
 # by batch; larger data (a memmap, say) is never copied whole.
 _CONVERT_ONCE_BYTES = 64 * 2**20
@@ -196,6 +198,11 @@ class AutoencoderNet(NeuralNet):
         Epochs (counted in the history) trained on every row before the loss
         is trimmed, so that rows are ranked by a network that has learnt
         something.
+
+    masked : bool, default=False
+        Whether the data holds holes (NaN): the graph then sees them as 0
+        and the loss leaves them out, each row's loss the mean over its
+        observed entries (see :mod:`skae._loss`).
     """
 
     def __init__(
@@ -204,12 +211,21 @@ class AutoencoderNet(NeuralNet):
         activity_regularization=0.0,
         support_fraction=1.0,
         warm_up_epochs=0,
+        masked=False,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.activity_regularization = activity_regularization
         self.support_fraction = support_fraction
         self.warm_up_epochs = warm_up_epochs
+        self.masked = masked
+
+    def infer(self, x, **fit_params):
+        # A hole is fed to the graph as 0: the mean, in the units the imputer
+        # standardizes to, as masking noise zeroes an input.
+        if self.masked:
+            x = torch.nan_to_num(x, nan=0.0)
+        return super().infer(x, **fit_params)
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         # skorch's loop notifies every callback of every batch and switches the
@@ -276,64 +292,70 @@ class AutoencoderNet(NeuralNet):
         return {"loss": loss, "y_pred": y_pred}
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
+        """Reduce the loss of each entry once: rows, trimming, penalties.
+
+        Each row's loss is the mean of its entries' (over the observed ones
+        with ``masked``), plus the graph's penalty; the batch's is their mean,
+        over the `support_fraction` best-reconstructed rows when trimmed,
+        plus the code's L1 penalty.
+        """
         reconstruction, code, *penalty = y_pred
         y_true = to_tensor(y_true, device=self.device)
+        observed = None
+        if self.masked:
+            y_true, observed = observed_entries(y_true)
         trimmed = (
             training
             and self.support_fraction < 1
             and len(self.history) > self.warm_up_epochs
         )
-        if isinstance(self.criterion_, GraphLikelihood):
-            # The graph's own likelihood and divergence, row by row.
-            rows = self.module_.negative_log_likelihood(reconstruction, y_true)
+        graph = isinstance(self.criterion_, GraphLikelihood)
+        if observed is None and not (trimmed or graph):
+            # Every entry's mean, as torch's fused criterion computes it, so
+            # that training matches a hand-written loop bit for bit.
+            loss = self.criterion_(reconstruction, y_true)
+            if penalty:
+                loss = loss + penalty[0].mean()
+        else:
+            rows, rank = self._row_losses(reconstruction, y_true, observed, trimmed)
             if penalty:
                 rows = rows + penalty[0]
-            loss = self._trim(rows, rows.detach()) if trimmed else rows.mean()
-        else:
-            if trimmed:
-                loss = self._trimmed_loss(reconstruction, y_true)
-            else:
-                loss = self.criterion_(reconstruction, y_true)
-            if penalty:  # the graph's own term, e.g. a variational one's divergence
-                loss = loss + penalty[0].mean()
+                if trimmed:
+                    rank = rank + penalty[0].detach()
+            loss = self._trim(rows, rank) if trimmed else rows.mean()
         if self.activity_regularization:
             loss = loss + self.activity_regularization * code.abs().sum(dim=1).mean()
         return loss
 
-    def _trimmed_loss(self, reconstruction, y_true):
-        """Average the loss over the `support_fraction` best-reconstructed rows.
+    def _row_losses(self, reconstruction, y_true, observed, ranked):
+        """Return each row's loss and, where `ranked`, what trimming ranks it by.
 
-        Rows are ranked as the outlier detector scores them: by the binary
-        Kullback-Leibler divergence for the cross-entropy (the cross-entropy
-        less the row's own entropy, which training cannot change), so that
-        bright images are not left out for their brightness, and by the
-        squared error otherwise.
+        The graph's own likelihood where it has one, the criterion's
+        otherwise. Rows are ranked as the outlier detector scores them: by
+        the binary Kullback-Leibler divergence for the cross-entropy (the
+        cross-entropy less the row's own entropy, which training cannot
+        change), so that bright images are not left out for their
+        brightness, and by the loss otherwise.
         """
-        bce = isinstance(self.criterion_, torch.nn.BCEWithLogitsLoss)
-        if bce:
-            errors = torch.nn.functional.binary_cross_entropy_with_logits(
-                reconstruction, y_true, reduction="none"
-            ).mean(dim=1)
-            with torch.no_grad():
-                # The row's entropy, by _x_log_x: cheaper per element than
-                # torch.special.xlogy, which the inference path keeps for
-                # exactness (see Inference.negative_error in _torch.py).
-                rank = errors + (_x_log_x(y_true) + _x_log_x(1 - y_true)).mean(dim=1)
+        if not isinstance(self.criterion_, GraphLikelihood):
+            bce = isinstance(self.criterion_, torch.nn.BCEWithLogitsLoss)
+            rows = row_means(entry_losses(reconstruction, y_true, bce), observed)
+        elif observed is None:
+            rows = self.module_.negative_log_likelihood(reconstruction, y_true)
         else:
-            errors = (reconstruction - y_true).square().mean(dim=1)
-            rank = errors.detach()
-        return self._trim(errors, rank)
+            entries = self.module_.entry_negative_log_likelihood(reconstruction, y_true)
+            rows = row_means(entries, observed)
+        rank = rows.detach() if ranked else None
+        if ranked and isinstance(self.criterion_, torch.nn.BCEWithLogitsLoss):
+            with torch.no_grad():
+                rank = rank - row_means(entry_entropies(y_true), observed)
+        return rows, rank
 
     def _trim(self, errors, rank):
         """Average `errors` over the `support_fraction` rows of lowest `rank`."""
         n_kept = max(1, math.ceil(self.support_fraction * len(errors)))
         kept = torch.topk(rank, n_kept, largest=False, sorted=False).indices
         return errors[kept].mean()
-
-
-def _x_log_x(x):
-    """``x log x``, 0 at 0 (the log of 0 is taken as that of 1e-12)."""
-    return x * x.clamp_min(1e-12).log()
 
 
 class GraphLikelihood(torch.nn.Module):

@@ -167,21 +167,31 @@ class VariationalModule(BaseAutoencoderModule):
         return self.log_noise_variance.clamp_min(_LOG_VARIANCE_FLOOR)
 
     def negative_log_likelihood(self, output, X):
-        """Return each row's negative log-likelihood given `output`, per feature."""
+        """Return each row's negative log-likelihood given `output`, per feature.
+
+        The mean of :meth:`entry_negative_log_likelihood` over the row, with
+        the change of units added once.
+        """
+        if self.likelihood != "gaussian":
+            return self.entry_negative_log_likelihood(output, X).mean(dim=1)
+        return self._gaussian_entries(output, X).mean(dim=1) + math.log(self.scale)
+
+    def entry_negative_log_likelihood(self, output, X):
+        """Return each entry's negative log-likelihood given `output`."""
         if self.likelihood == "bernoulli":
-            return F.binary_cross_entropy_with_logits(output, X, reduction="none").mean(
-                dim=1
-            )
+            return F.binary_cross_entropy_with_logits(output, X, reduction="none")
         if self.likelihood == "continuous_bernoulli":
             distribution = torch.distributions.ContinuousBernoulli(
                 logits=output, validate_args=False
             )
-            return -distribution.log_prob(X).mean(dim=1)
+            return -distribution.log_prob(X)
         # In standardized units, then the change of units: log(scale) a value.
+        return self._gaussian_entries(output, X) + math.log(self.scale)
+
+    def _gaussian_entries(self, output, X):
         log_variance = self._log_noise_variance()
         squared = (self._standardize(X) - output).square() * (-log_variance).exp()
-        nll = 0.5 * (squared + log_variance + _LOG_2PI).mean(dim=1)
-        return nll + math.log(self.scale)
+        return 0.5 * (squared + log_variance + _LOG_2PI)
 
     def mean(self, output):
         """Return the likelihood's mean from its parameters, `output`."""
