@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from skae import _covariance as skae_covariance
 from skae._covariance import fit_robust_covariance, held_out_distances
 
 
@@ -46,9 +47,10 @@ def test_a_constant_feature_is_measured_along_the_others():
     assert np.isfinite(distances).all() and (distances >= 0).all()
 
 
-def test_as_few_rows_as_features_keep_their_in_sample_distances():
-    X = np.random.default_rng(0).normal(size=(3, 5))
+def test_as_few_support_rows_as_features_keep_their_in_sample_distances():
+    X = np.random.default_rng(0).normal(size=(6, 5))
     covariance = fit_robust_covariance(X, random_state=0)
+    assert covariance.support_.sum() <= 6  # no more than the rank plus one
     assert_allclose(held_out_distances(covariance, X), covariance.mahalanobis(X))
 
 
@@ -59,6 +61,25 @@ def test_identical_rows_name_the_parameter_to_change():
         fit_robust_covariance(X, random_state=0)
 
 
-def test_rows_that_leave_none_within_its_bounds_name_the_parameter_to_change():
-    with pytest.raises(ValueError, match="covariance_weight=0"):
-        fit_robust_covariance(np.array([[-2.0], [-2.0], [1e5], [1.0]]), 0)
+def test_any_failed_fit_names_the_parameter_to_change(monkeypatch):
+    # Which rows MinCovDet cannot fit differs between scikit-learn versions.
+    def failing(self, X, y=None):
+        raise ValueError("kth(=4) out of bounds (3)")
+
+    monkeypatch.setattr(skae_covariance.MinCovDet, "fit", failing)
+    with pytest.raises(ValueError, match=r"kth\(=4\).*covariance_weight=0"):
+        fit_robust_covariance(np.eye(4), random_state=0)
+
+
+def test_a_non_finite_estimate_is_a_failed_fit(monkeypatch):
+    original = skae_covariance.MinCovDet.fit
+
+    def not_finite(self, X, y=None):
+        original(self, X)
+        self.location_ = np.full(X.shape[1], np.nan)
+        return self
+
+    monkeypatch.setattr(skae_covariance.MinCovDet, "fit", not_finite)
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    with pytest.raises(ValueError, match="not finite"):
+        fit_robust_covariance(X, random_state=0)
