@@ -20,7 +20,6 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 from skorch.helper import predefined_split
@@ -34,7 +33,7 @@ from ._net import (
     as_tensor,
 )
 from ._optim import Adam
-from ._parameters import make_init
+from ._parameters import Interval, StrOptions, make_init
 from ._threads import inference_threads, n_threads, torch_threads
 from ._torch import (
     Inference,

@@ -4,7 +4,6 @@ import math
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import (
@@ -17,6 +16,7 @@ from ._base import (
 )
 from ._conv_module import ConvAutoencoderModule
 from ._module import ACTIVATIONS
+from ._parameters import Interval, StrOptions
 from ._transformer import _BaseTransformer
 
 CONV_DOC = """\

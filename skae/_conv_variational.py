@@ -2,11 +2,10 @@
 
 from numbers import Integral
 
-from sklearn.utils._param_validation import Interval, StrOptions
-
 from ._base import fill_doc
 from ._conv import CONV_ATTRIBUTES_DOC, CONV_CONSTRAINTS, CONV_DOC, _ConvolutionalKind
 from ._conv_module import ConvVariationalModule
+from ._parameters import Interval, StrOptions
 from ._variational import (
     LIKELIHOOD_DOC,
     VARIATIONAL_ATTRIBUTES_DOC,

@@ -5,17 +5,17 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import OutlierMixin, _fit_context
+from sklearn.base import OutlierMixin
 from sklearn.covariance import LedoitWolf
 from sklearn.model_selection import KFold, ShuffleSplit
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._base import _BaseAutoencoder, _check_finite, _restored_on_error, fill_doc
 from ._covariance import CovarianceError, fit_robust_covariance, held_out_distances
 from ._histogram import FeatureHistograms
+from ._parameters import Interval, StrOptions, _fit_context
 from ._subsets import draw_subsamples, fit_on_subsets, out_of_bag_median, robust_scale
 from ._transformer import AutoencoderTransformer
 

@@ -13,6 +13,13 @@ and an estimator takes exactly the parameters its parts use.
 
 import inspect
 
+# scikit-learn's private helpers for parameter validation, imported here only
+# (the house style): the rest of skae takes them from this module.
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+
+__all__ = ["Interval", "StrOptions", "_fit_context", "make_init"]
+
 
 def make_init(defaults):
     """Return an ``__init__`` taking `defaults`' names, which only assigns them.

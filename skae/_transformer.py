@@ -3,8 +3,7 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._base import (
@@ -16,6 +15,7 @@ from ._base import (
     fill_doc,
 )
 from ._module import ACTIVATIONS, AutoencoderModule
+from ._parameters import Interval, StrOptions, _fit_context
 from ._whiten import fit_whitening
 
 # Rows converted to float32 at a time to encode integer training data (a uint8

@@ -5,12 +5,12 @@ from numbers import Integral
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_scalar
 
 from ._base import fill_doc
 from ._module import ACTIVATIONS
 from ._net import GraphLikelihood
+from ._parameters import Interval, StrOptions
 from ._torch import autocast_disabled, torch_generator
 from ._transformer import _BaseTransformer
 from ._variational_module import LIKELIHOODS, VariationalModule

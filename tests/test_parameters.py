@@ -8,9 +8,11 @@ prints or an error. A parameter the estimator ignored would leave it all the
 same; a new parameter without an entry here fails.
 """
 
+import ast
 import contextlib
 import inspect
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,6 +25,7 @@ from variational_autoencoder import (
     VariationalTestOutlierDetector,
 )
 
+import skae
 from skae import (
     AutoencoderOutlierDetector,
     AutoencoderTransformer,
@@ -218,3 +221,20 @@ def test_a_wrong_argument_is_python_s_type_error():
             )[1:]
         ]
     )
+
+
+def test_scikit_learns_private_helpers_are_imported_in_one_module():
+    # STYLE.md: one place to change when scikit-learn moves them.
+    package = Path(skae.__file__).parent
+    importing = sorted(
+        path.name
+        for path in package.glob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom)
+        and (node.module or "").startswith("sklearn")
+        and (
+            any(part.startswith("_") for part in node.module.split("."))
+            or any(alias.name.startswith("_") for alias in node.names)
+        )
+    )
+    assert importing == ["_parameters.py", "_parameters.py"]
