@@ -49,10 +49,8 @@ from ._torch import (
 )
 
 # Inference runs in chunks of rows whose layer activations fit in this many
-# bytes, so that a large X costs bounded temporary memory. Fewer, larger chunks
-# are faster: each torch call pays a thread wake-up (decoding 10,000 rows with
-# the seed network, paired against PCA: 0.67x in one chunk, 0.76x in chunks
-# of 2,048 rows).
+# bytes, so that a large X costs bounded temporary memory; not smaller, since
+# each torch call pays a thread wake-up (Benchmarks page, "Speed and memory").
 _INFERENCE_BUDGET = 64 * 2**20
 
 # The training schedule of ``batch_size='auto'`` and ``max_iter='auto'``. The

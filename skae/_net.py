@@ -63,7 +63,7 @@ class ArrayDataset(torch.utils.data.Dataset):
     def rows(self, indices):
         """Return the rows at `indices` (a tensor of int64) as a float32 tensor."""
         if isinstance(self.X, torch.Tensor):
-            # index_select gathers rows ~2.5x faster than X[indices]
+            # index_select gathers rows faster than X[indices] (Benchmarks page)
             return self.X.index_select(0, indices)
         return torch.from_numpy(self.X[indices.numpy()].astype(np.float32))
 
@@ -280,7 +280,7 @@ class AutoencoderNet(NeuralNet):
         Xi, yi = batch
         y_pred = self.infer(Xi, **fit_params)
         loss = self.get_loss(y_pred, yi, X=Xi, training=True)
-        value = loss.item()  # torch.isfinite cost 1% of a seed-network batch
+        value = loss.item()  # cheaper than torch.isfinite on every batch
         if not math.isfinite(value):
             raise ValueError(
                 f"Training diverged: the loss became {value} in epoch "

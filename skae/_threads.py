@@ -12,12 +12,10 @@ import torch
 from threadpoolctl import ThreadpoolController
 
 # Work, in multiply-adds of one training step or one inference chunk, below
-# which one thread is used. Below a few million, one thread is simply faster:
-# waking a second costs more than it saves. Up to this size, more threads still
-# help a fit alone (a (512, 256) network on digits: 1.35 s with two threads,
-# 2.24 s with one) but collapse when another process uses the same cores
-# (10.7 s each for two such fits side by side, 2.3 s with one thread each):
-# OpenMP threads spin while they wait for cores that are taken.
+# which one thread is used: below a few million waking a second thread costs
+# more than it saves, and up to this size more threads help a fit alone but
+# collapse when another process uses the same cores, as OpenMP threads spin
+# while they wait for cores that are taken (Benchmarks page, "Speed and memory").
 SMALL_WORK = 50_000_000
 
 
@@ -92,8 +90,8 @@ def _set_torch_threads(n):
         torch.set_num_threads(n)
 
 
-# NumPy's BLAS libraries, found once: a controller made per call would cost
-# a scan of the loaded libraries (about 0.2 ms).
+# NumPy's BLAS libraries, found once: a controller made per call would scan
+# the loaded libraries again.
 _blas = ThreadpoolController().select(user_api="blas")
 
 

@@ -161,11 +161,9 @@ class _BaseTransformer(
             )
         if hasattr(self, "whitening_"):  # the codes whitened by transform
             X = X @ self._coloring.astype(X.dtype) + self.code_mean_.astype(X.dtype)
-        # Scanning the decoding for overflow took a third of the time (10,000
-        # rows of 784: 32.6 ms with it, 22.5 without); a bound from the codes'
-        # magnitude rules overflow out without reading the output. max and min
-        # rather than np.abs(X).max(), whose temporary |X| cost ~280 page
-        # faults per call after a pause.
+        # A bound from the codes' magnitude rules overflow out without reading
+        # the output again (a scan took a third of the decoding's time); max
+        # and min make no temporary |X| (Benchmarks page, "Speed and memory").
         code_bound = max(X.max(), -X.min())
         return self._infer("decode", X, self.n_features_in_, code_bound=code_bound)
 
