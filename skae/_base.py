@@ -970,8 +970,8 @@ def _restored_on_error(estimator):
 
 
 def _value_range(X):
-    """Return ``(min, max)`` of `X`, which training must fit in float32; holes aside."""
-    low, high = float(np.nanmin(X)), float(np.nanmax(X))
+    """Return ``(min, max)`` of `X`, which training must fit in float32."""
+    low, high = float(X.min()), float(X.max())
     largest = float(np.finfo(np.float32).max)
     if max(-low, high) > largest:
         raise ValueError(
