@@ -81,7 +81,7 @@ class GaussianWithHoles:
             np.asarray(X, dtype=np.float64),
             self.location_,
             self.covariance_,
-            spread=False,
+            spread=None,
         )[0]
 
     def conditional_variance(self, X):
@@ -94,20 +94,20 @@ class GaussianWithHoles:
         )[1]
 
 
-def _expectation(X, location, covariance, spread=True):
+def _expectation(X, location, covariance, spread="sum"):
     """Run the E-step: each hole's conditional mean and covariance.
 
-    Returns ``(filled, spread)``: with ``spread=True`` the sum over rows of
+    Returns ``(filled, spread)``: with ``spread='sum'`` the sum over rows of
     each row's conditional covariance of its holes (zero on observed
     entries), with ``'entries'`` each hole's conditional variance, and with
-    False None. In the precision ``P`` the conditional mean of the holes
+    None none. In the precision ``P`` the conditional mean of the holes
     ``m`` is ``mu_m - P_mm^-1 P_mo (x_o - mu_o)`` and their covariance
     ``P_mm^-1``: one solve per row, batched.
     """
     holes = np.isnan(X)
     filled = np.where(holes, 0.0, X)
     n_features = X.shape[1]
-    total = np.zeros((n_features, n_features)) if spread is True else None
+    total = np.zeros((n_features, n_features)) if spread == "sum" else None
     variances = np.zeros(X.shape) if spread == "entries" else None
     precision = np.linalg.inv(covariance)
     rows = np.flatnonzero(holes.any(axis=1))
@@ -124,11 +124,11 @@ def _expectation(X, location, covariance, spread=True):
         right = -(deviation @ precision) * missing
         solved = np.linalg.solve(system, right[:, :, None])[:, :, 0]
         filled[chunk] += missing * (location + solved)
-        if spread is False:
+        if spread is None:
             continue
         inverse = np.linalg.inv(system) * (missing[:, :, None] * missing[:, None, :])
         if total is not None:
             total += inverse.sum(axis=0)
         else:
             variances[chunk] = inverse[:, diagonal, diagonal]
-    return filled, total if spread is True else variances
+    return filled, total if spread == "sum" else variances
