@@ -14,6 +14,7 @@ import contextlib
 import copy
 import inspect
 import math
+import re
 import warnings
 from numbers import Integral, Real
 
@@ -229,18 +230,26 @@ def fill_doc(cls):
 
     ``{parameters}`` becomes `n_components`, the kind's parameters (the
     ``_kind_doc`` of the class that declares the kind) and the training
-    parameters; ``{fitted_attributes}`` the fitted attributes every estimator
-    has and then the kind's (its ``_kind_attributes_doc``);
+    parameters (less those the role redeclares or fixes);
+    ``{fitted_attributes}`` the fitted attributes every estimator has and
+    then the kind's (its ``_kind_attributes_doc``);
     ``{role_parameters}`` and ``{role_attributes}`` the role's ``_role_doc``
     and ``_role_attributes_doc``.
     """
     kind = cls._kind()
+    training_doc = TRAINING_PARAMETERS_DOC
+    for name in [*getattr(cls, "_role_parameters", {}), *cls._fixed_parameters]:
+        if name in TRAINING_PARAMETERS:
+            # The role documents its own default for it.
+            training_doc = re.sub(
+                rf"    {name} : .*?\n\n(?=    \w+ : |$)", "", training_doc, flags=re.S
+            )
     cls.__doc__ = cls.__doc__.replace(
         "    {role_parameters}\n", getattr(cls, "_role_doc", "")
     ).replace("    {role_attributes}\n", getattr(cls, "_role_attributes_doc", ""))
     cls.__doc__ = cls.__doc__.replace(
         "    {parameters}\n",
-        N_COMPONENTS_DOC + "\n" + kind._kind_doc + "\n" + TRAINING_PARAMETERS_DOC,
+        N_COMPONENTS_DOC + "\n" + kind._kind_doc + "\n" + training_doc,
     ).replace(
         "    {fitted_attributes}\n",
         FITTED_ATTRIBUTES_DOC + "\n" + kind._kind_attributes_doc,
@@ -355,25 +364,36 @@ class _BaseAutoencoder(BaseEstimator):
     _kind_attributes_doc = ""
     _role_parameters: dict = {}
     _role_constraints: dict = {}
+    _fixed_parameters: dict = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         kind = cls._kind()
         if kind is not cls:
             _delegate_to_kind(cls, kind)
+        # A role may fix a training parameter (the imputer's noise is always
+        # masking): a class attribute then, not a parameter.
+        fixed = cls._fixed_parameters
         cls._parameter_constraints = {
-            **TRAINING_CONSTRAINTS,
-            **kind._kind_constraints,
-            **cls._role_constraints,
+            name: constraint
+            for name, constraint in {
+                **TRAINING_CONSTRAINTS,
+                **kind._kind_constraints,
+                **cls._role_constraints,
+            }.items()
+            if name not in fixed
         }
+        for name, value in fixed.items():
+            setattr(cls, name, value)
         if "__init__" not in vars(cls):
+            defaults = {
+                "n_components": "auto",
+                **kind._kind_parameters,
+                **TRAINING_PARAMETERS,
+                **cls._role_parameters,
+            }
             cls.__init__ = make_init(
-                {
-                    "n_components": "auto",
-                    **kind._kind_parameters,
-                    **TRAINING_PARAMETERS,
-                    **cls._role_parameters,
-                }
+                {name: value for name, value in defaults.items() if name not in fixed}
             )
             cls.__init__.__qualname__ = f"{cls.__qualname__}.__init__"
 
@@ -428,7 +448,9 @@ class _BaseAutoencoder(BaseEstimator):
             # Any numeric dtype is kept as is: ArrayDataset converts small data
             # to float32 once and large data (a uint8 memmap) batch by batch.
             if not validated:
-                X = validate_data(self, X, dtype="numeric", reset=not continue_training)
+                X = validate_data_without_holes(
+                    self, X, dtype="numeric", reset=not continue_training
+                )
             if X.dtype == np.float32 and not X.flags.c_contiguous:
                 X = np.ascontiguousarray(X)
             value_range = _value_range(X)
@@ -628,6 +650,10 @@ class _BaseAutoencoder(BaseEstimator):
         """Options of the training loss: none here; the outlier detector trims it."""
         return {}
 
+    def _iterator_options(self, generator):
+        """Further options of the batch iterators (the imputer's hidden entries)."""
+        return {}
+
     def _build_net(
         self,
         module,
@@ -652,6 +678,7 @@ class _BaseAutoencoder(BaseEstimator):
             iterator_train__noise=self.noise_,
             iterator_train__noise_type=self.noise_type,
             iterator_valid=BatchIterator,
+            **self._iterator_options(generator),
             train_split=None if validation is None else predefined_split(validation),
             activity_regularization=self.activity_regularization,
             **loss_options,
@@ -790,7 +817,9 @@ class _BaseAutoencoder(BaseEstimator):
     def _validate_rows(self, X):
         """Check `X` for inference: fitted, same features, float dtype kept."""
         check_is_fitted(self)
-        return validate_data(self, X, dtype=[np.float32, np.float64], reset=False)
+        return validate_data_without_holes(
+            self, X, dtype=[np.float32, np.float64], reset=False
+        )
 
     def score_samples(self, X):
         """Minus the reconstruction error of each sample: higher is more normal.
@@ -970,8 +999,8 @@ def _restored_on_error(estimator):
 
 
 def _value_range(X):
-    """Return ``(min, max)`` of `X`, which training must fit in float32."""
-    low, high = float(X.min()), float(X.max())
+    """Return ``(min, max)`` of `X`, which training must fit in float32; NaN ignored."""
+    low, high = float(np.nanmin(X)), float(np.nanmax(X))
     largest = float(np.finfo(np.float32).max)
     if max(-low, high) > largest:
         raise ValueError(
@@ -980,6 +1009,24 @@ def _value_range(X):
             "sklearn.preprocessing.StandardScaler."
         )
     return low, high
+
+
+def validate_data_without_holes(estimator, X, **kwargs):
+    """scikit-learn's ``validate_data``, whose error on NaN names skae's imputer.
+
+    The autoencoders other than the imputer take no missing values; the
+    message says which Pipeline fills them first.
+    """
+    try:
+        return validate_data(estimator, X, **kwargs)
+    except ValueError as error:
+        if "contains NaN" not in str(error):
+            raise
+        name = type(estimator).__name__
+        raise ValueError(
+            f"{error}\nskae.AutoencoderImputer fills missing values before it: "
+            f"make_pipeline(AutoencoderImputer(), {name}(...))."
+        ) from error
 
 
 def _check_callback(item):

@@ -124,6 +124,16 @@ class BatchIterator:
 
     noise_type : {'gaussian', 'masking'}, default='gaussian'
         Kind of noise added to the inputs.
+
+    holes : bool, default=False
+        Whether masking noise makes holes (NaN), as the data's own missing
+        entries, instead of zeros: for a graph that sees holes.
+
+    seed : int, default=None
+        Draw the noise of every pass from a new generator seeded with it,
+        so that each pass hides the same entries: a validation loss on
+        hidden entries then compares epochs on one task. None draws from
+        `generator`.
     """
 
     def __init__(
@@ -134,6 +144,8 @@ class BatchIterator:
         generator=None,
         noise=0.0,
         noise_type="gaussian",
+        holes=False,
+        seed=None,
     ):
         self.dataset = dataset
         self.batch_size = batch_size
@@ -141,14 +153,19 @@ class BatchIterator:
         self.generator = generator
         self.noise = noise
         self.noise_type = noise_type
+        self.holes = holes
+        self.seed = seed
 
     def __len__(self):
         return -(-len(self.dataset) // self.batch_size)
 
     def __iter__(self):
         dataset, indices = self.dataset, self.dataset.indices
+        generator = self.generator
+        if self.seed is not None:
+            generator = torch.Generator().manual_seed(self.seed)
         if self.shuffle:
-            order = torch.randperm(len(dataset), generator=self.generator, device="cpu")
+            order = torch.randperm(len(dataset), generator=generator, device="cpu")
             indices = order if indices is None else indices[order]
         for start in range(0, len(dataset), self.batch_size):
             stop = start + self.batch_size
@@ -156,19 +173,21 @@ class BatchIterator:
                 batch = dataset.slice(start, stop)
             else:
                 batch = dataset.rows(indices[start:stop])
-            yield self._corrupt(batch), batch
+            yield self._corrupt(batch, generator), batch
 
-    def _corrupt(self, batch):
+    def _corrupt(self, batch, generator):
         if self.noise == 0:
             return batch
         if self.noise_type == "masking":
             keep = torch.rand(
-                batch.shape, generator=self.generator, dtype=batch.dtype, device="cpu"
+                batch.shape, generator=generator, dtype=batch.dtype, device="cpu"
             )
             keep = keep >= self.noise
+            if self.holes:
+                return batch.masked_fill(~keep, float("nan"))
             return batch * keep
         noise = torch.randn(
-            batch.shape, generator=self.generator, dtype=batch.dtype, device="cpu"
+            batch.shape, generator=generator, dtype=batch.dtype, device="cpu"
         )
         return batch + self.noise * noise
 
@@ -201,8 +220,9 @@ class AutoencoderNet(NeuralNet):
 
     masked : bool, default=False
         Whether the data holds holes (NaN): the graph then sees them as 0
-        and the loss leaves them out, each row's loss the mean over its
-        observed entries (see :mod:`skae._loss`).
+        (or as NaN, if its ``sees_holes`` is true) and the loss leaves them
+        out, each row's loss the mean over its observed entries (see
+        :mod:`skae._loss`).
     """
 
     def __init__(
@@ -223,7 +243,7 @@ class AutoencoderNet(NeuralNet):
     def infer(self, x, **fit_params):
         # A hole is fed to the graph as 0: the mean, in the units the imputer
         # standardizes to, as masking noise zeroes an input.
-        if self.masked:
+        if self.masked and not getattr(self.module_, "sees_holes", False):
             x = torch.nan_to_num(x, nan=0.0)
         return super().infer(x, **fit_params)
 
@@ -365,6 +385,32 @@ class GraphLikelihood(torch.nn.Module):
     graph's ``negative_log_likelihood`` (and the divergence its forward
     returns); this criterion only marks that, and holds nothing.
     """
+
+
+class InitialValidationLoss(Callback):
+    """Record the validation loss of the network before any training step.
+
+    skorch's history starts after the first epoch; a role whose untrained
+    graph is already a model (the imputer's, which starts at the Gaussian's
+    conditional means) compares the trained network with it. The loss is
+    computed as skorch computes ``valid_loss``: the mean over batches,
+    weighted by their sizes. ``loss_`` is None without validation data.
+    """
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        self.loss_ = None
+        _, validation = net.get_split_datasets(X, y)
+        if validation is None:
+            return
+        total, count = 0.0, 0
+        net.module_.train(False)
+        with torch.no_grad():
+            for batch in net.get_iterator(validation, training=False):
+                output = net.infer(batch[0])
+                loss = net.get_loss(output, batch[1], X=batch[0], training=False)
+                total += loss.item() * len(batch[1])
+                count += len(batch[1])
+        self.loss_ = total / max(count, 1)
 
 
 class BestWeightsEarlyStopping(EarlyStopping):

@@ -12,7 +12,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ._base import _BaseAutoencoder, _check_finite, _restored_on_error, fill_doc
+from ._base import (
+    _BaseAutoencoder,
+    _check_finite,
+    _restored_on_error,
+    fill_doc,
+    validate_data_without_holes,
+)
 from ._covariance import CovarianceError, fit_robust_covariance, held_out_distances
 from ._histogram import FeatureHistograms
 from ._parameters import Interval, StrOptions, _fit_context
@@ -409,7 +415,9 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         with _restored_on_error(self):
             continuing = self.warm_start and hasattr(self, "net_")
             raw = X
-            X = validate_data(self, X, dtype="numeric", reset=not continuing)
+            X = validate_data_without_holes(
+                self, X, dtype="numeric", reset=not continuing
+            )
             # A fit in one mode (one network, an ensemble) leaves nothing of
             # a fit in the other.
             for name in _MODE_ATTRIBUTES:

@@ -73,3 +73,44 @@ def test_an_unmasked_net_keeps_the_fused_criterion(net):
     X = torch.rand(4, 3)
     output = net.infer(X)
     assert torch.equal(net.get_loss(output, X), torch.nn.MSELoss()(output[0], X))
+
+
+def test_masking_noise_makes_holes_and_a_seed_hides_the_same_entries_each_pass():
+    from skae._net import ArrayDataset, BatchIterator
+
+    dataset = ArrayDataset(np.arange(40, dtype=np.float32).reshape(10, 4))
+    iterator = BatchIterator(
+        dataset, 4, noise=0.5, noise_type="masking", holes=True, seed=3
+    )
+    first = [inputs for inputs, _ in iterator]
+    second = [inputs for inputs, _ in iterator]
+    holes = torch.isnan(torch.cat(first))
+    assert 0 < holes.float().mean() < 1
+    assert torch.equal(holes, torch.isnan(torch.cat(second)))
+    targets = torch.cat([target for _, target in iterator])
+    assert not torch.isnan(targets).any()
+
+
+def test_the_initial_validation_loss_is_skorchs_valid_loss_before_training():
+    from skorch.helper import predefined_split
+
+    from skae._net import ArrayDataset, BatchIterator, InitialValidationLoss
+
+    module = AutoencoderModule(3, 2, (), generator=torch.Generator().manual_seed(0))
+    data = ArrayDataset(np.random.default_rng(0).random((30, 3), dtype=np.float32))
+    train, valid = data.split(10, torch.Generator().manual_seed(0))
+    net = AutoencoderNet(
+        module=module,
+        criterion=torch.nn.MSELoss,
+        optimizer__lr=0.0,
+        iterator_train=BatchIterator,
+        iterator_valid=BatchIterator,
+        train_split=predefined_split(valid),
+        batch_size=4,
+        callbacks=[("initial", InitialValidationLoss())],
+        max_epochs=1,
+        verbose=0,
+    ).fit(train)
+    # a learning rate of 0 leaves the weights as they were: the same loss
+    initial = dict(net.callbacks_)["initial"].loss_
+    assert initial == pytest.approx(net.history[-1, "valid_loss"], rel=1e-6)
