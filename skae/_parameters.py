@@ -17,8 +17,15 @@ import inspect
 # (the house style): the rest of skae takes them from this module.
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_feature_names_in
 
-__all__ = ["Interval", "StrOptions", "_fit_context", "make_init"]
+__all__ = [
+    "Interval",
+    "StrOptions",
+    "_check_feature_names_in",
+    "_fit_context",
+    "make_init",
+]
 
 
 def make_init(defaults):

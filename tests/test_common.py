@@ -8,6 +8,7 @@ from variational_autoencoder import (
 )
 
 from skae import (
+    AutoencoderImputer,
     AutoencoderOutlierDetector,
     AutoencoderTransformer,
     ConvolutionalAutoencoder,
@@ -164,9 +165,25 @@ DETECTORS = [
     ),
 ]
 
+IMPUTERS = [
+    # the Gaussian base and its network, held-out rows deciding
+    AutoencoderImputer(max_iter=5, random_state=0),
+    # every option of sklearn.impute's conventions, multiple imputation, a
+    # deeper network, and no held-out rows
+    AutoencoderImputer(
+        add_indicator=True,
+        keep_empty_features=True,
+        sample_posterior=True,
+        hidden_layer_sizes=(8,),
+        max_iter=5,
+        random_state=0,
+    ),
+    AutoencoderImputer(base="mean", early_stopping=False, max_iter=5, random_state=0),
+]
+
 
 @parametrize_with_checks(
-    TRANSFORMERS + DETECTORS, expected_failed_checks=lambda estimator: {}
+    TRANSFORMERS + DETECTORS + IMPUTERS, expected_failed_checks=lambda estimator: {}
 )
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
