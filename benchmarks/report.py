@@ -275,6 +275,84 @@ def tabular_table():
     )
 
 
+def imputers_table():
+    result = _load("imputers")
+    if result is None:
+        return
+    command = "python benchmarks/compare_imputers.py"
+    if result["forest_masks"] != result["masks"]:
+        command += f" --forest-masks {result['forest_masks']}"
+    print(
+        f"\n### Errors on the removed values ({result['date'][:10]}, `{command}`, "
+        f"{result['seconds'] / 60:.0f} min)\n"
+    )
+    print(
+        "Mean squared error on the removed entries, in z-units, mean of "
+        f"{result['masks']} masks (missForest: the first {result['forest_masks']}, "
+        f"on tables of at most {result['forest_max_features']} features): "
+        "in-sample (`fit_transform`) / held out (fit on 70% of the rows, "
+        "`transform` the other 30%). The lowest of each in bold; the last "
+        "column the median fit seconds in-sample.\n"
+    )
+    for data_name, by_mechanism in result["errors"].items():
+        mechanisms = list(by_mechanism)
+        names = list(next(iter(by_mechanism.values()))["in_sample"])
+        best = {
+            (m, key): min(by_mechanism[m][key][n]["mean"] for n in by_mechanism[m][key])
+            for m in mechanisms
+            for key in ("in_sample", "held_out")
+        }
+        print(f"\n**{data_name}**\n")
+        print("| imputer | " + " | ".join(mechanisms) + " | fit s |")
+        print("|---|" + "---:|" * (len(mechanisms) + 1))
+        for name in names:
+            cells = []
+            for m in mechanisms:
+                parts = []
+                for key in ("in_sample", "held_out"):
+                    cell = by_mechanism[m][key].get(name)
+                    if cell is None:
+                        parts.append("-")
+                        continue
+                    text = f"{cell['mean']:.3f}"
+                    parts.append(
+                        f"**{text}**" if cell["mean"] == best[(m, key)] else text
+                    )
+                cells.append(" / ".join(parts))
+            seconds = result["fit_seconds_median"][data_name].get(name)
+            fit = "-" if seconds is None else f"{seconds:.2f}"
+            print(f"| {name} | " + " | ".join(cells) + f" | {fit} |")
+    print(
+        "\n**Coverage of 95% intervals from 10 imputations** (`sample_posterior=True`, "
+        "10 `random_state`; the interval is the draws' mean plus or minus 1.96 of "
+        "their standard deviation, which covers a new draw of a normal "
+        "distribution 90.6% of the time with 10 draws)\n"
+    )
+    print("| data | removed | skae | IterativeImputer |")
+    print("|---|---|---:|---:|")
+    for data_name, by_mechanism in result["coverage_95"].items():
+        for mechanism, cell in by_mechanism.items():
+            print(
+                f"| {data_name} | {mechanism} | {cell['skae']:.3f} | "
+                f"{cell['iterative']:.3f} |"
+            )
+    print(
+        "\n**Downstream: scikit-learn's example on diabetes** (first 300 rows, "
+        "one value removed in 75% of the rows, `RandomForestRegressor` after "
+        f"each imputer with `add_indicator=True`, 4-fold CV MSE, mean of "
+        f"{len(result['downstream_diabetes_mse_per_mask']['skae'])} masks; lower "
+        "is better)\n"
+    )
+    print("| imputer | MSE |")
+    print("|---|---:|")
+    for name, mse in result["downstream_diabetes_mse"].items():
+        print(f"| {name} | {mse:.0f} |")
+    print(
+        f"\n`transform` of one row of breast cancer: "
+        f"{result['transform_one_row_ms']:.2f} ms (median of 300)."
+    )
+
+
 def calibration_table(dataset):
     result = _load(f"calibration_{dataset}")
     if result is None:
@@ -644,6 +722,7 @@ TABLES = {
         for dataset in ("fashion-mnist", "mnist")
     },
     "outliers_tabular": (tabular_table,),
+    "imputers": (imputers_table,),
     **{
         f"calibration_{dataset}": (calibration_table, dataset)
         for dataset in ("digits", "mnist", "fashion-mnist")

@@ -11,6 +11,7 @@ ORDER = [
     "plot_convolutional.py",
     "plot_variational.py",
     "plot_anomaly_detection.py",
+    "plot_missing_values.py",
     "plot_dask.py",
 ]
 
