@@ -152,11 +152,11 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
     >>> from skae import AutoencoderImputer
     >>> X = np.array([[1.0, 2.0], [2.0, np.nan], [3.0, 6.0], [np.nan, 8.0]])
     >>> imputer = AutoencoderImputer(max_iter=5, random_state=0).fit(X)
-    >>> imputer.transform(X).round(1)
-    array([[1. , 2. ],
-           [2. , 4. ],
-           [3. , 6. ],
-           [4. , 8. ]])
+    >>> imputer.transform(X).round()
+    array([[1., 2.],
+           [2., 4.],
+           [3., 6.],
+           [4., 8.]])
     """
 
     # The kind: the dense network of the transformer, around the imputer's graph.
