@@ -90,10 +90,10 @@ IMPUTER_ATTRIBUTES_DOC = """\
         standardized units, next to the network's ``best_loss_``; None
         without `early_stopping`.
 
-    mean_ : ndarray of shape (n_features_in_,)
+    mean_ : ndarray of shape (`n_features_in_`,)
         Mean of each feature's observed values; NaN for a feature with none.
 
-    scale_ : ndarray of shape (n_features_in_,)
+    scale_ : ndarray of shape (`n_features_in_`,)
         Standard deviation of each feature's observed values (1 where it is
         0 or undefined); the network works on standardized features.
 
