@@ -1,7 +1,7 @@
 """AutoencoderImputer: missing values filled by a network trained on the holes."""
 
 import math
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 import torch
@@ -13,10 +13,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._base import _BaseAutoencoder, _restored_on_error, fill_doc
 from ._gaussian import GaussianWithHoles, _expectation
 from ._imputer_module import ImputerModule
-from ._module import ACTIVATIONS
 from ._net import InitialValidationLoss
 from ._parameters import Interval, StrOptions, _check_feature_names_in, _fit_context
-from ._transformer import DENSE_DOC
+from ._transformer import DENSE_CONSTRAINTS, DENSE_DOC, DENSE_PARAMETERS
 
 # The Gaussian base needs one n_features-wide solve per row with a hole; on
 # wider data (images) the holes start from the features' means.
@@ -161,15 +160,8 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
 
     # The kind: the dense network of the transformer, around the imputer's graph.
     _module_class = ImputerModule
-    _kind_parameters = {"hidden_layer_sizes": (), "activation": "relu", "dropout": 0.0}
-    _kind_constraints = {
-        "hidden_layer_sizes": [
-            "array-like",
-            Interval(Integral, 1, None, closed="left"),
-        ],
-        "activation": [StrOptions(set(ACTIVATIONS))],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
-    }
+    _kind_parameters = DENSE_PARAMETERS
+    _kind_constraints = DENSE_CONSTRAINTS
     _kind_doc = DENSE_DOC
 
     _role_doc = IMPUTER_PARAMETERS_DOC
@@ -443,10 +435,6 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
             self._prepare_inference()
         elif self.base_loss_:
             self._variance_scale = min(1.0, self.best_loss_ / self.base_loss_)
-
-    @property
-    def _n_features_out(self):
-        return self.net_.module_.n_components
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -36,6 +36,14 @@ DENSE_DOC = """\
         Dropout probability between hidden layers, during training only.
 """
 
+# The dense network's parameters, shared by the kinds built on it.
+DENSE_PARAMETERS = {"hidden_layer_sizes": (), "activation": "relu", "dropout": 0.0}
+DENSE_CONSTRAINTS = {
+    "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+    "activation": [StrOptions(set(ACTIVATIONS))],
+    "dropout": [Interval(Real, 0, 1, closed="left")],
+}
+
 
 class _BaseTransformer(
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, _BaseAutoencoder
@@ -279,20 +287,7 @@ class AutoencoderTransformer(_BaseTransformer):
 
     # The dense kind: the graph's arguments and the reconstruction loss.
     _module_class = AutoencoderModule
-    _kind_parameters = {
-        "hidden_layer_sizes": (),
-        "activation": "relu",
-        "dropout": 0.0,
-        **LOSS_PARAMETERS,
-    }
-    _kind_constraints = {
-        "hidden_layer_sizes": [
-            "array-like",
-            Interval(Integral, 1, None, closed="left"),
-        ],
-        "activation": [StrOptions(set(ACTIVATIONS))],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
-        **LOSS_CONSTRAINTS,
-    }
+    _kind_parameters = {**DENSE_PARAMETERS, **LOSS_PARAMETERS}
+    _kind_constraints = {**DENSE_CONSTRAINTS, **LOSS_CONSTRAINTS}
     _kind_doc = DENSE_DOC + "\n" + LOSS_DOC
     _kind_attributes_doc = LOSS_ATTRIBUTES_DOC
